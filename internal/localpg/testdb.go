@@ -1,0 +1,61 @@
+package localpg
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+)
+
+var (
+	shared     *Server
+	sharedURL  string
+	sharedErr  error
+	sharedOnce sync.Once
+	sharedDir  string
+)
+
+// ServerURL returns DATABASE_URL when set; otherwise it starts (once per test binary) a
+// throwaway server and returns its URL. Call Cleanup from TestMain to stop it.
+func ServerURL() (string, error) {
+	if url := os.Getenv("DATABASE_URL"); url != "" {
+		return url, nil
+	}
+	sharedOnce.Do(func() {
+		sharedDir, sharedErr = os.MkdirTemp("", "localpg-")
+		if sharedErr != nil {
+			return
+		}
+		shared, sharedErr = Start(context.Background(), sharedDir)
+		if sharedErr == nil {
+			sharedURL = shared.URL("postgres")
+		}
+	})
+	return sharedURL, sharedErr
+}
+
+// SharedServer is the throwaway server ServerURL started, or nil when DATABASE_URL is used.
+func SharedServer() *Server { return shared }
+
+// Cleanup stops the throwaway server, if one was started.
+func Cleanup() {
+	if shared != nil {
+		_ = shared.Stop()
+		_ = os.RemoveAll(sharedDir)
+	}
+}
+
+// NewDatabase gives a test its own empty database and returns its URL.
+func NewDatabase(t testing.TB) string {
+	t.Helper()
+	url, err := ServerURL()
+	if err != nil {
+		t.Fatalf("PostgreSQL for tests: %v", err)
+	}
+	dbURL, err := CreateDatabase(context.Background(), url, fmt.Sprintf("t%d", os.Getpid()))
+	if err != nil {
+		t.Fatalf("PostgreSQL for tests: %v", err)
+	}
+	return dbURL
+}
