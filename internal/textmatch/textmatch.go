@@ -1,0 +1,335 @@
+// Package textmatch turns book titles and author names into comparable normalised forms and
+// scores how alike two of them are. It is the single definition of "the same book" used by the
+// merge of model answers, the ISBN resolution cache and the books table, so that a title written
+// "The Hobbit: or There and Back Again" by one source and "hobbit" by another meet on one key.
+package textmatch
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/hbollon/go-edlib"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Key is the identity of a book: its normalised title and normalised first author.
+type Key struct{ Title, Author string }
+
+// KeyOf returns the identity of the book with this title and author.
+func KeyOf(title, author string) Key {
+	return Key{Title: NormalizeTitle(title), Author: NormalizeAuthor(author)}
+}
+
+// fold lower-cases s and removes diacritics. Compatibility decomposition can produce upper-case
+// letters ("℡" -> "TEL") and lower-casing can produce decomposable letters, so the steps are
+// repeated until stable; that keeps NormalizeTitle idempotent.
+func fold(s string) string {
+	for range 4 {
+		var b strings.Builder
+		b.Grow(len(s))
+		for _, r := range norm.NFKD.String(s) {
+			if unicode.Is(unicode.Mn, r) {
+				continue
+			}
+			b.WriteRune(unicode.ToLower(r))
+		}
+		next := b.String()
+		if next == s {
+			break
+		}
+		s = next
+	}
+	return s
+}
+
+// isApostrophe reports runes that join a word rather than separate two ("philosopher's").
+func isApostrophe(r rune) bool {
+	return r == '\'' || r == '’' || r == 'ʼ' || r == '`' || r == '‘'
+}
+
+// words folds s, turns '&' into "and", drops apostrophes and turns every other non-alphanumeric
+// rune into a word break.
+func words(s string) []string {
+	s = fold(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == '&':
+			b.WriteString(" and ")
+		case isApostrophe(r):
+		case unicode.IsLetter(r) || unicode.IsNumber(r):
+			b.WriteRune(r)
+		default:
+			b.WriteByte(' ')
+		}
+	}
+	return strings.Fields(b.String())
+}
+
+// stripBracketed removes "(...)" and "[...]" groups, which in catalogue data hold series notes and
+// edition remarks ("(Harry Potter, #1)", "[Large Print]") rather than the title. If nothing would
+// remain the input is returned unchanged.
+func stripBracketed(s string) string {
+	var b strings.Builder
+	depth := 0
+	for _, r := range s {
+		switch r {
+		case '(', '[':
+			depth++
+			continue
+		case ')', ']':
+			if depth > 0 {
+				depth--
+				continue
+			}
+		}
+		if depth == 0 {
+			b.WriteRune(r)
+		}
+	}
+	if strings.TrimSpace(b.String()) == "" {
+		return s
+	}
+	return b.String()
+}
+
+// cutSubtitle keeps what precedes the first subtitle separator, unless that would leave nothing.
+func cutSubtitle(s string) string {
+	cut := len(s)
+	for _, sep := range []string{":", " - ", " – ", " — ", "; "} {
+		if i := strings.Index(s, sep); i >= 0 && i < cut {
+			cut = i
+		}
+	}
+	if head := s[:cut]; strings.TrimSpace(head) != "" && len(words(head)) > 0 {
+		return head
+	}
+	return s
+}
+
+var articles = map[string]bool{"a": true, "an": true, "the": true}
+
+// NormalizeTitle returns the comparable form of a book title: lower case, diacritics folded,
+// bracketed notes and the subtitle (after ':' or ' - ') dropped, '&' spelled "and", punctuation
+// dropped, leading English articles dropped and whitespace collapsed. A title made only of an
+// article keeps it, so that no title normalises to "".
+func NormalizeTitle(s string) string {
+	ws := words(cutSubtitle(stripBracketed(s)))
+	for len(ws) > 1 && articles[ws[0]] {
+		ws = ws[1:]
+	}
+	return strings.Join(ws, " ")
+}
+
+// nameSuffixes are generational and academic suffixes that do not identify a person.
+var nameSuffixes = map[string]bool{"jr": true, "sr": true, "ii": true, "iii": true, "iv": true, "phd": true, "md": true}
+
+// surnameParticles begin multi-word surnames ("Le Guin", "van Gogh"); "Le Guin, Ursula" is
+// therefore one inverted name, not two authors.
+var surnameParticles = map[string]bool{
+	"le": true, "la": true, "de": true, "du": true, "des": true, "del": true, "della": true, "di": true, "da": true,
+	"van": true, "von": true, "der": true, "den": true, "ten": true, "ter": true, "st": true, "mac": true, "al": true, "bin": true,
+}
+
+// firstAuthor cuts a credit line down to its first author. "and", "&", "with" and ';' always
+// separate authors; a comma separates authors unless the text before it is a bare surname
+// ("Rowling, J. K.") or the text after it is a suffix ("King, Stephen, Jr.").
+func firstAuthor(s string) string {
+	lower := " " + fold(s) + " "
+	cut := len(lower)
+	for _, sep := range []string{" and ", " & ", " with ", ";", " und ", " et "} {
+		if i := strings.Index(lower, sep); i > 0 && i < cut {
+			cut = i
+		}
+	}
+	head := strings.TrimSpace(lower[:cut])
+	if head == "" {
+		head = strings.TrimSpace(lower)
+	}
+	var parts []string
+	for p := range strings.SplitSeq(head, ",") {
+		ws := words(p)
+		if len(ws) == 0 {
+			continue
+		}
+		if len(parts) > 0 && len(ws) == 1 && nameSuffixes[ws[0]] {
+			continue
+		}
+		parts = append(parts, strings.Join(ws, " "))
+	}
+	switch {
+	case len(parts) == 0:
+		return ""
+	case len(parts) == 1:
+		return parts[0]
+	}
+	if isBareSurname(parts[0]) {
+		return parts[1] + " " + parts[0]
+	}
+	return parts[0]
+}
+
+// isBareSurname reports whether name looks like a surname alone: one word, or particles
+// followed by one word.
+func isBareSurname(name string) bool {
+	ws := strings.Fields(name)
+	for _, w := range ws[:len(ws)-1] {
+		if !surnameParticles[w] {
+			return false
+		}
+	}
+	return true
+}
+
+// NormalizeAuthor returns the comparable form of an author credit: the first author only, folded
+// like titles, "Last, First" turned into "first last", suffixes such as "Jr." dropped, initials
+// split into single letters ("J.K." -> "j k"), and middle initials dropped when a full first name
+// is present ("George R. R. Martin" -> "george martin"), because catalogues disagree on them.
+func NormalizeAuthor(s string) string {
+	ws := words(firstAuthor(s))
+	for len(ws) > 1 && nameSuffixes[ws[len(ws)-1]] {
+		ws = ws[:len(ws)-1]
+	}
+	ws = splitGluedInitials(ws)
+	if len(ws) > 2 && len([]rune(ws[0])) > 1 {
+		kept := []string{ws[0]}
+		for _, w := range ws[1 : len(ws)-1] {
+			if len([]rune(w)) > 1 {
+				kept = append(kept, w)
+			}
+		}
+		ws = append(kept, ws[len(ws)-1])
+	}
+	return strings.Join(ws, " ")
+}
+
+// splitGluedInitials turns a leading all-consonant two-letter given name such as "jk" (from
+// "JK Rowling") into initials. Only given names (not the last word) are considered.
+func splitGluedInitials(ws []string) []string {
+	if len(ws) < 2 {
+		return ws
+	}
+	r := []rune(ws[0])
+	if len(r) != 2 || isVowel(r[0]) || isVowel(r[1]) || !unicode.IsLetter(r[0]) || !unicode.IsLetter(r[1]) {
+		return ws
+	}
+	return append([]string{string(r[0]), string(r[1])}, ws[1:]...)
+}
+
+func isVowel(r rune) bool { return strings.ContainsRune("aeiouy", r) }
+
+// levenshteinSimilarity is 1 - distance/longer length, on runes.
+func levenshteinSimilarity(a, b string) float64 {
+	la, lb := len([]rune(a)), len([]rune(b))
+	longer := max(la, lb)
+	if longer == 0 {
+		return 1
+	}
+	return 1 - float64(edlib.LevenshteinDistance(a, b))/float64(longer)
+}
+
+// allowedEdits is how many typos a word of this length may carry and still count as the same
+// word. Short words get none: "emma" and "emmy" are different books even though three quarters
+// of their letters agree.
+func allowedEdits(n int) int {
+	switch {
+	case n <= 4:
+		return 0
+	case n <= 8:
+		return 1
+	default:
+		return 2
+	}
+}
+
+func sameWord(a, b string) bool {
+	if a == b {
+		return true
+	}
+	n := min(len([]rune(a)), len([]rune(b)))
+	return edlib.LevenshteinDistance(a, b) <= allowedEdits(n)
+}
+
+// wordAgreement is the share of words, counted on the longer title, that find a matching word in
+// the other title (each word used once).
+func wordAgreement(a, b []string) float64 {
+	if len(a) == 0 && len(b) == 0 {
+		return 1
+	}
+	used := make([]bool, len(b))
+	matched := 0
+	for _, w := range a {
+		for j, v := range b {
+			if !used[j] && sameWord(w, v) {
+				used[j] = true
+				matched++
+				break
+			}
+		}
+	}
+	return float64(matched) / float64(max(len(a), len(b)))
+}
+
+// TitleSimilarity scores two titles from 0 (unrelated) to 1 (same normalised title). It is the
+// lower of a character score (Levenshtein over the whole title, which tolerates a typo in a long
+// title) and a word score (share of words that agree, short words exactly), because the
+// character score alone rates short different titles such as "Emma" and "Emmy" as 0.75 alike.
+func TitleSimilarity(a, b string) float64 {
+	na, nb := NormalizeTitle(a), NormalizeTitle(b)
+	if na == nb {
+		return 1
+	}
+	if na == "" || nb == "" {
+		return 0
+	}
+	return min(levenshteinSimilarity(na, nb), wordAgreement(strings.Fields(na), strings.Fields(nb)))
+}
+
+// AuthorSimilarity scores two author credits from 0 to 1. Surnames must agree (allowing a typo in
+// a long one); given names then decide the score: identical given names give 1, an initial that
+// fits a full name ("J. K. Rowling" vs "Joanne Rowling") 0.8, a credit without given names 0.75
+// and two different full given names 0.3.
+func AuthorSimilarity(a, b string) float64 {
+	na, nb := NormalizeAuthor(a), NormalizeAuthor(b)
+	if na == nb {
+		if na == "" {
+			return 0
+		}
+		return 1
+	}
+	wa, wb := strings.Fields(na), strings.Fields(nb)
+	if len(wa) == 0 || len(wb) == 0 {
+		return 0
+	}
+	surnameA, surnameB := wa[len(wa)-1], wb[len(wb)-1]
+	if !sameWord(surnameA, surnameB) {
+		// "Ursula Le Guin" and "Ursula LeGuin" differ only in where the words break.
+		if strings.ReplaceAll(na, " ", "") == strings.ReplaceAll(nb, " ", "") {
+			return 0.95
+		}
+		// Otherwise a different surname is a different person; the score only keeps some order
+		// among wrong answers and stays far below any sensible threshold.
+		return 0.5 * levenshteinSimilarity(surnameA, surnameB)
+	}
+	givenA, givenB := wa[:len(wa)-1], wb[:len(wb)-1]
+	switch {
+	case len(givenA) == 0 || len(givenB) == 0:
+		return 0.75
+	case sameWord(givenA[0], givenB[0]) && len([]rune(givenA[0])) > 1:
+		return 1 - 0.05*(1-wordAgreement(givenA, givenB))
+	case initialFits(givenA[0], givenB[0]):
+		return 0.8
+	default:
+		return 0.3
+	}
+}
+
+// initialFits reports whether two given names can be the same name written with an initial.
+func initialFits(x, y string) bool {
+	rx, ry := []rune(x), []rune(y)
+	if len(rx) != 1 && len(ry) != 1 {
+		return false
+	}
+	return rx[0] == ry[0]
+}
