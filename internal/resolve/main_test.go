@@ -1,0 +1,14 @@
+package resolve
+
+import (
+	"os"
+	"testing"
+
+	"github.com/ooheynerds/backfill-operator/internal/localpg"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	localpg.Cleanup()
+	os.Exit(code)
+}

@@ -1,0 +1,78 @@
+package resolve
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// openLibrary is Open Library's /search.json. A doc is a work: `isbn` holds the ISBNs of all its
+// editions and `first_publish_year` the work's year, so its candidates are not edition-level
+// unless the doc carries edition sub-documents.
+type openLibrary struct{ ep *endpoint }
+
+func newOpenLibrary(ep *endpoint) *openLibrary { return &openLibrary{ep: ep} }
+
+// openLibraryFields must be explicit: since 2025 search.json omits `isbn` unless asked for it.
+const openLibraryFields = "key,title,subtitle,author_name,first_publish_year,isbn,editions,editions.title,editions.isbn,editions.publish_date"
+
+type openLibraryDoc struct {
+	Title            string   `json:"title"`
+	AuthorName       []string `json:"author_name"`
+	FirstPublishYear int      `json:"first_publish_year"`
+	ISBN             []string `json:"isbn"`
+	Editions         *struct {
+		Docs []struct {
+			Title       string   `json:"title"`
+			ISBN        []string `json:"isbn"`
+			PublishDate []string `json:"publish_date"`
+		} `json:"docs"`
+	} `json:"editions"`
+}
+
+func decodeOpenLibrary(body []byte) ([]candidate, error) {
+	var r struct {
+		Docs []openLibraryDoc `json:"docs"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, fmt.Errorf("openlibrary: decoding response: %w", err)
+	}
+	var out []candidate
+	for _, d := range r.Docs {
+		if d.Editions != nil {
+			for _, e := range d.Editions.Docs {
+				year := 0
+				for _, pd := range e.PublishDate {
+					if y := yearOf(pd); y != 0 {
+						year = y
+						break
+					}
+				}
+				title := e.Title
+				if title == "" {
+					title = d.Title
+				}
+				out = append(out, candidatesFrom(SourceOpenLibrary, title, d.AuthorName, year, year != 0, e.ISBN...)...)
+			}
+		}
+		out = append(out, candidatesFrom(SourceOpenLibrary, d.Title, d.AuthorName, d.FirstPublishYear, false, d.ISBN...)...)
+	}
+	return out, nil
+}
+
+func (s *openLibrary) search(ctx context.Context, st *attemptState, q Query) ([]candidate, error) {
+	u, err := url.Parse(strings.TrimRight(s.ep.cfg.BaseURL, "/") + "/search.json")
+	if err != nil {
+		return nil, fmt.Errorf("openlibrary: base URL: %w", err)
+	}
+	v := url.Values{"title": {q.Title}, "fields": {openLibraryFields}, "limit": {strconv.Itoa(s.ep.cfg.MaxResults)}}
+	if strings.TrimSpace(q.Author) != "" {
+		v.Set("author", q.Author)
+	}
+	u.RawQuery = v.Encode()
+	return s.ep.fetch(ctx, st, request{method: http.MethodGet, url: u}, decodeOpenLibrary)
+}
