@@ -1,0 +1,519 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Order is the order in which a phase's months are admitted.
+// +kubebuilder:validation:Enum=NewestFirst;OldestFirst
+type Order string
+
+const (
+	// OrderNewestFirst admits the most recent month first, as the original scheduler did.
+	OrderNewestFirst Order = "NewestFirst"
+	// OrderOldestFirst admits the earliest month first.
+	OrderOldestFirst Order = "OldestFirst"
+)
+
+// Mode says what admitted months do.
+// +kubebuilder:validation:Enum=Live;Experiment;Plan
+type Mode string
+
+const (
+	// ModeLive runs the worker and writes books, ISBNs and results.
+	ModeLive Mode = "Live"
+	// ModeExperiment runs the whole pipeline but writes only the attempt results (for trying a prompt).
+	ModeExperiment Mode = "Experiment"
+	// ModePlan creates no Jobs: the status shows the plan, the ETA and the estimated API calls.
+	ModePlan Mode = "Plan"
+)
+
+// Approval says how the phase after a gated phase is allowed to start.
+// +kubebuilder:validation:Enum=Automatic;Manual
+type Approval string
+
+const (
+	// ApprovalAutomatic starts the phase as soon as the previous phase's gate holds.
+	ApprovalAutomatic Approval = "Automatic"
+	// ApprovalManual starts the phase only once its name is listed in spec.approvedPhases.
+	ApprovalManual Approval = "Manual"
+)
+
+// PromptVariant names a prompt template of the worker.
+// +kubebuilder:validation:Enum=auto;baseline;contemporary-notable
+type PromptVariant string
+
+const (
+	// PromptAuto picks contemporary-notable for 2020 and later and baseline before.
+	PromptAuto                PromptVariant = "auto"
+	PromptBaseline            PromptVariant = "baseline"
+	PromptContemporaryNotable PromptVariant = "contemporary-notable"
+)
+
+// Source names an ISBN resolution source of the worker.
+// +kubebuilder:validation:Enum=isbndb;googlebooks;openlibrary;loc;wikidata;archive
+type Source string
+
+// YearRange is an inclusive range of calendar years.
+// +kubebuilder:validation:XValidation:rule="self.from <= self.to",message="years.from must not be after years.to: swap them (from is the earlier year)"
+type YearRange struct {
+	// From is the first year of the range.
+	// +kubebuilder:validation:Minimum=1900
+	// +kubebuilder:validation:Maximum=2100
+	From int32 `json:"from"`
+	// To is the last year of the range, inclusive.
+	// +kubebuilder:validation:Minimum=1900
+	// +kubebuilder:validation:Maximum=2100
+	To int32 `json:"to"`
+}
+
+// MonthRange is an inclusive range of months within each year of a phase.
+// +kubebuilder:validation:XValidation:rule="self.from <= self.to",message="months.from must not be after months.to: a month range cannot wrap around the year end"
+type MonthRange struct {
+	// From is the first month (1-12).
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=12
+	From int32 `json:"from"`
+	// To is the last month (1-12), inclusive.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=12
+	To int32 `json:"to"`
+}
+
+// Gate is the quality bar a phase's finished months must meet before the next phase starts.
+type Gate struct {
+	// MinResolutionRate is the lowest acceptable share, in percent (0-100), of generated books
+	// that resolved to an ISBN over the phase's completed months.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	MinResolutionRate *int32 `json:"minResolutionRate,omitempty"`
+	// MaxFailedMonths is the largest acceptable number of the phase's months that ended Failed.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	MaxFailedMonths *int32 `json:"maxFailedMonths,omitempty"`
+}
+
+// Phase is a slice of the campaign's months with its own cadence, concurrency and gate.
+type Phase struct {
+	// Name identifies the phase; it labels the phase's months and may be listed in approvedPhases.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=40
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+	// Years is the range of years whose months belong to the phase.
+	Years YearRange `json:"years"`
+	// Months restricts the phase to these months of each year; all twelve when omitted.
+	// +optional
+	Months *MonthRange `json:"months,omitempty"`
+	// MonthsPerDay is the cadence: at most this many new months are admitted in any rolling 24 hours.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	MonthsPerDay int32 `json:"monthsPerDay"`
+	// MaxConcurrent is the largest number of the campaign's months with a live Job at once.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	MaxConcurrent int32 `json:"maxConcurrent"`
+	// Gate must hold over this phase's months before the next phase starts; none when omitted.
+	// +optional
+	Gate *Gate `json:"gate,omitempty"`
+	// Approval says how this phase may start once the previous phase's gate holds:
+	// Automatic (when omitted) or Manual (only once listed in spec.approvedPhases).
+	// +optional
+	Approval Approval `json:"approval,omitempty"`
+}
+
+// SecretKeyRef points at one key of a Secret in the campaign's namespace. API keys and
+// connection strings are only ever referenced, never written into a spec.
+// +kubebuilder:validation:XValidation:rule="!self.name.matches('^(AIza|xai-|sk-)') && !self.key.matches('^(AIza|xai-|sk-)')",message="this looks like an API key itself: put the key in a Secret and reference it here by the Secret's name and key"
+// +kubebuilder:validation:XValidation:rule="!(self.key.size() >= 32 && self.key.matches('[0-9]') && self.key.matches('[A-Z]') && self.key.matches('[a-z]'))",message="key looks like a secret value, not the name of a key in a Secret: store the value in a Secret and give the key's name (for example api-key)"
+type SecretKeyRef struct {
+	// Name of the Secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	Name string `json:"name"`
+	// Key within the Secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	Key string `json:"key"`
+}
+
+// ModelSpec configures one LLM that proposes books.
+type ModelSpec struct {
+	// Model is the provider's model name; the worker's default when omitted.
+	// +kubebuilder:validation:MaxLength=100
+	// +optional
+	Model string `json:"model,omitempty"`
+	// BaseURL overrides the provider's API endpoint (for a proxy or the offline fakes).
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:Pattern=`^https?://`
+	// +optional
+	BaseURL string `json:"baseURL,omitempty"`
+	// APIKeySecretRef references the API key. A model without a key is skipped.
+	// +optional
+	APIKeySecretRef *SecretKeyRef `json:"apiKeySecretRef,omitempty"`
+}
+
+// GeneratorSpec configures the LLMs asked for each month's notable books.
+type GeneratorSpec struct {
+	// Gemini is Google's Gemini (google.golang.org/genai).
+	// +optional
+	Gemini *ModelSpec `json:"gemini,omitempty"`
+	// XAI is xAI's Grok through its OpenAI-compatible API.
+	// +optional
+	XAI *ModelSpec `json:"xai,omitempty"`
+	// Timeout bounds each model call.
+	// +optional
+	Timeout *metav1.Duration `json:"timeout,omitempty"`
+}
+
+// SourceSpec configures one ISBN resolution source.
+type SourceSpec struct {
+	// BaseURL overrides the source's endpoint; for ISBNdb it selects the plan's host.
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:Pattern=`^https?://`
+	// +optional
+	BaseURL string `json:"baseURL,omitempty"`
+	// RequestsPerSecond is the source's rate limit; the worker's per-source default when omitted.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	RequestsPerSecond *int32 `json:"requestsPerSecond,omitempty"`
+	// APIKeySecretRef references the source's API key, where it needs one.
+	// +optional
+	APIKeySecretRef *SecretKeyRef `json:"apiKeySecretRef,omitempty"`
+}
+
+// ResolverSpec configures how generated books are resolved to ISBNs.
+type ResolverSpec struct {
+	// Sources is the ordered resolution chain; the worker's default chain when omitted.
+	// +kubebuilder:validation:MaxItems=6
+	// +kubebuilder:validation:XValidation:rule="self.all(s, self.exists_one(t, t == s))",message="resolver.sources lists a source twice: name each source once, in the order to try them"
+	// +optional
+	Sources []Source `json:"sources,omitempty"`
+	// ISBNdb configures the paid ISBNdb source.
+	// +optional
+	ISBNdb *SourceSpec `json:"isbndb,omitempty"`
+	// GoogleBooks configures Google Books.
+	// +optional
+	GoogleBooks *SourceSpec `json:"googleBooks,omitempty"`
+	// OpenLibrary configures Open Library.
+	// +optional
+	OpenLibrary *SourceSpec `json:"openLibrary,omitempty"`
+	// LOC configures the Library of Congress SRU service.
+	// +optional
+	LOC *SourceSpec `json:"loc,omitempty"`
+	// Wikidata configures the Wikidata SPARQL service.
+	// +optional
+	Wikidata *SourceSpec `json:"wikidata,omitempty"`
+	// Archive configures Archive.org's advanced search.
+	// +optional
+	Archive *SourceSpec `json:"archive,omitempty"`
+}
+
+// RetryPolicy says how failed months are retried.
+type RetryPolicy struct {
+	// MaxAttempts is how many attempts a month gets before it is Failed.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=5
+	// +kubebuilder:default=5
+	// +optional
+	MaxAttempts int32 `json:"maxAttempts,omitempty"`
+	// BackoffBase is the wait after the first failed attempt; it doubles after each further failure.
+	// +kubebuilder:default="5m"
+	// +optional
+	BackoffBase metav1.Duration `json:"backoffBase,omitempty"`
+	// BackoffCap is the longest wait between attempts.
+	// +kubebuilder:default="2h"
+	// +optional
+	BackoffCap metav1.Duration `json:"backoffCap,omitempty"`
+}
+
+// Budget limits spending on the paid ISBN source.
+type Budget struct {
+	// ISBNdbCallsPerDay is the most ISBNdb calls the campaign may spend per UTC day (ISBNdb Premium
+	// allows 15,000; the original alerted above 7,000). Admission stops when the day's calls plus
+	// the estimate for another month would exceed it, and when a worker reports the quota exhausted
+	// it pauses until the next UTC midnight. 0 means no limit.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000000
+	// +kubebuilder:default=7000
+	// +optional
+	ISBNdbCallsPerDay int32 `json:"isbndbCallsPerDay,omitempty"`
+	// EstimatedISBNdbCallsPerMonth is the estimate used before any month has finished; afterwards
+	// the campaign's measured average is used.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=10000
+	// +kubebuilder:default=10
+	// +optional
+	EstimatedISBNdbCallsPerMonth int32 `json:"estimatedISBNdbCallsPerMonth,omitempty"`
+}
+
+// JobSpec shapes the batch/v1 Job that runs each attempt.
+type JobSpec struct {
+	// Image of the worker; the operator's own image when omitted.
+	// +kubebuilder:validation:MaxLength=512
+	// +optional
+	Image string `json:"image,omitempty"`
+	// ImagePullPolicy of the worker container.
+	// +optional
+	ImagePullPolicy corev1.PullPolicy `json:"imagePullPolicy,omitempty"`
+	// Resources of the worker container.
+	// +optional
+	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+	// ServiceAccountName runs the worker under this service account. The worker needs no API rights.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+	// Labels are added to each Job and its pod (for example kueue.x-k8s.io/queue-name).
+	// +kubebuilder:validation:MaxProperties=20
+	// +optional
+	Labels map[string]string `json:"labels,omitempty"`
+	// DatabaseSecretRef references the PostgreSQL connection URL the worker writes with; the
+	// operator's default (--worker-database-secret) when omitted.
+	// +optional
+	DatabaseSecretRef *SecretKeyRef `json:"databaseSecretRef,omitempty"`
+	// PendingDeadline is how long an attempt's Job may wait for its pod to start before the
+	// attempt fails.
+	// +kubebuilder:default="15m"
+	// +optional
+	PendingDeadline metav1.Duration `json:"pendingDeadline,omitempty"`
+	// RunningDeadline is how long an attempt may run before it fails.
+	// +kubebuilder:default="1h"
+	// +optional
+	RunningDeadline metav1.Duration `json:"runningDeadline,omitempty"`
+	// TTLSecondsAfterFinished deletes finished Jobs after this many seconds; kept when omitted.
+	// Results survive in the month's status and in PostgreSQL.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	TTLSecondsAfterFinished *int32 `json:"ttlSecondsAfterFinished,omitempty"`
+}
+
+// BackfillCampaignSpec is what the user asks for.
+// +kubebuilder:validation:XValidation:rule="self.phases.all(p, self.phases.exists_one(q, q.name == p.name))",message="phase names must be unique: rename the duplicate phase"
+// +kubebuilder:validation:XValidation:rule="self.phases.all(p, self.phases.all(q, p.name == q.name || q.years.to < p.years.from || q.years.from > p.years.to || (has(p.months) && has(q.months) && (q.months.to < p.months.from || q.months.from > p.months.to))))",message="phases overlap: each month may belong to one phase only, so make the phases' year (or month) ranges disjoint"
+// +kubebuilder:validation:XValidation:rule="!has(self.approvedPhases) || self.approvedPhases.all(a, self.phases.exists(p, p.name == a))",message="approvedPhases names a phase that does not exist: list only names from spec.phases"
+type BackfillCampaignSpec struct {
+	// Phases run one after another; a phase starts when the one before it has finished all its
+	// months and its gate holds (and, for Manual approval, when it is listed in approvedPhases).
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=10
+	Phases []Phase `json:"phases"`
+	// ApprovedPhases lists the Manual-approval phases that may start once their gate holds.
+	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:items:MaxLength=40
+	// +optional
+	ApprovedPhases []string `json:"approvedPhases,omitempty"`
+	// Order in which each phase's months are admitted.
+	// +kubebuilder:default=NewestFirst
+	// +optional
+	Order Order `json:"order,omitempty"`
+	// MinMonthAge holds back months younger than this many months (counted from the end of the
+	// month): very recent books have no ISBN data yet (the original measured 0% for them).
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=120
+	// +kubebuilder:default=12
+	// +optional
+	MinMonthAge *int32 `json:"minMonthAge,omitempty"`
+	// BooksPerMonth is how many books each model is asked for (up to), per month.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	// +kubebuilder:default=20
+	// +optional
+	BooksPerMonth int32 `json:"booksPerMonth,omitempty"`
+	// PromptVariant is the prompt template; auto picks contemporary-notable for 2020 and later.
+	// +kubebuilder:default=auto
+	// +optional
+	PromptVariant PromptVariant `json:"promptVariant,omitempty"`
+	// Generators configures the LLMs.
+	// +optional
+	Generators GeneratorSpec `json:"generators,omitempty"`
+	// Resolver configures ISBN resolution.
+	// +optional
+	Resolver ResolverSpec `json:"resolver,omitempty"`
+	// Retry says how failed months are retried.
+	// +optional
+	Retry RetryPolicy `json:"retry,omitempty"`
+	// Budget limits the paid ISBN source.
+	// +optional
+	Budget Budget `json:"budget,omitempty"`
+	// Suspend stops admitting months; running Jobs finish.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+	// Mode is Live (default), Experiment (no books written) or Plan (no Jobs; the status shows the plan).
+	// +kubebuilder:default=Live
+	// +optional
+	Mode Mode `json:"mode,omitempty"`
+	// Job shapes the Job of each attempt.
+	// +optional
+	Job JobSpec `json:"job,omitempty"`
+}
+
+// MonthCounts counts months by state.
+type MonthCounts struct {
+	// Total is the number of months planned.
+	Total int32 `json:"total"`
+	// Pending months wait for admission (or are admitted and about to start).
+	Pending int32 `json:"pending"`
+	// Processing months have a live Job.
+	Processing int32 `json:"processing"`
+	// Retry months wait for their backoff and re-admission.
+	Retry int32 `json:"retry"`
+	// Completed months finished successfully.
+	Completed int32 `json:"completed"`
+	// Failed months used up their attempts.
+	Failed int32 `json:"failed"`
+}
+
+// Totals sums the results of months.
+type Totals struct {
+	// BooksGenerated is the number of distinct books the models proposed.
+	BooksGenerated int64 `json:"booksGenerated"`
+	// ISBNsResolved is the number of those books resolved to a verified ISBN.
+	ISBNsResolved int64 `json:"isbnsResolved"`
+	// ResolutionRate is ISBNsResolved / BooksGenerated in percent, two decimals ("92.31").
+	// +optional
+	ResolutionRate string `json:"resolutionRate,omitempty"`
+	// ISBNsQueued is the number of ISBNs newly added to the enrichment queue.
+	ISBNsQueued int64 `json:"isbnsQueued"`
+	// Calls counts the requests really sent to each provider.
+	// +optional
+	Calls map[string]int64 `json:"calls,omitempty"`
+}
+
+// PhaseState is where a phase stands.
+// +kubebuilder:validation:Enum=Waiting;Active;GateBlocked;AwaitingApproval;Completed
+type PhaseState string
+
+const (
+	PhaseWaiting          PhaseState = "Waiting"
+	PhaseActive           PhaseState = "Active"
+	PhaseGateBlocked      PhaseState = "GateBlocked"
+	PhaseAwaitingApproval PhaseState = "AwaitingApproval"
+	PhaseCompleted        PhaseState = "Completed"
+)
+
+// PhaseStatus summarises one phase.
+type PhaseStatus struct {
+	// Name of the phase.
+	Name string `json:"name"`
+	// State of the phase.
+	State PhaseState `json:"state"`
+	// Months counts the phase's months by state.
+	Months MonthCounts `json:"months"`
+	// Totals sums the phase's results.
+	Totals Totals `json:"totals"`
+	// Gate explains the gate's verdict once the phase's months are finished.
+	// +optional
+	Gate string `json:"gate,omitempty"`
+}
+
+// BudgetStatus is today's use of the paid source.
+type BudgetStatus struct {
+	// Day is the UTC day the numbers are for (YYYY-MM-DD).
+	Day string `json:"day"`
+	// ISBNdbCalls is the number of ISBNdb calls attempts finished today have made.
+	ISBNdbCalls int64 `json:"isbndbCalls"`
+	// Limit is the day's budget (0: none).
+	Limit int32 `json:"limit"`
+	// PausedUntil is set while admissions wait for the provider's quota to reset.
+	// +optional
+	PausedUntil *metav1.Time `json:"pausedUntil,omitempty"`
+}
+
+// PlanEstimate is what the campaign is expected to cost and take.
+type PlanEstimate struct {
+	// MonthsRemaining is the number of months not yet finished.
+	MonthsRemaining int32 `json:"monthsRemaining"`
+	// Days is the estimated number of days to finish at the phases' cadences.
+	Days int32 `json:"days"`
+	// LLMCalls is the estimated number of model calls still to make.
+	LLMCalls int64 `json:"llmCalls"`
+	// ISBNdbCalls is the estimated number of ISBNdb calls still to make.
+	ISBNdbCalls int64 `json:"isbndbCalls"`
+	// FirstMonths are the next months in admission order (at most 12).
+	// +optional
+	FirstMonths []string `json:"firstMonths,omitempty"`
+}
+
+// BackfillCampaignStatus is what the operator observed.
+type BackfillCampaignStatus struct {
+	// ObservedGeneration is the generation of the spec this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Conditions: Ready, Reconciling, Stalled (kstatus) and the domain conditions GateBlocked,
+	// BudgetExhausted and Mirrored.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// CurrentPhase is the phase whose months are being admitted.
+	// +optional
+	CurrentPhase string `json:"currentPhase,omitempty"`
+	// Progress is "finished/total" months, for kubectl get.
+	// +optional
+	Progress string `json:"progress,omitempty"`
+	// Months counts all months by state.
+	// +optional
+	Months MonthCounts `json:"months,omitempty"`
+	// Totals sums all months' results.
+	// +optional
+	Totals Totals `json:"totals,omitempty"`
+	// Phases summarises each phase, in spec order.
+	// +optional
+	Phases []PhaseStatus `json:"phases,omitempty"`
+	// Budget is today's use of the paid source.
+	// +optional
+	Budget *BudgetStatus `json:"budget,omitempty"`
+	// AdmittedLast24h is how many new months were admitted in the last 24 hours.
+	// +optional
+	AdmittedLast24h int32 `json:"admittedLast24h,omitempty"`
+	// NextAdmissionTime is when the next month can be admitted, when that is in the future.
+	// +optional
+	NextAdmissionTime *metav1.Time `json:"nextAdmissionTime,omitempty"`
+	// EstimatedCompletionTime is when the campaign is expected to finish at its cadences.
+	// +optional
+	EstimatedCompletionTime *metav1.Time `json:"estimatedCompletionTime,omitempty"`
+	// Plan is the estimate of what remains.
+	// +optional
+	Plan *PlanEstimate `json:"plan,omitempty"`
+}
+
+// BackfillCampaign fills the book database month by month over a range of years, in phases.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=bfc,categories=backfill
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.currentPhase`
+// +kubebuilder:printcolumn:name="Done/Total",type=string,JSONPath=`.status.progress`
+// +kubebuilder:printcolumn:name="Rate",type=string,JSONPath=`.status.totals.resolutionRate`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
+// +kubebuilder:printcolumn:name="Mode",type=string,JSONPath=`.spec.mode`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 52",message="campaign name is too long: at most 52 characters, so that '<campaign>-YYYY-MM-aN' Job names fit in 63"
+type BackfillCampaign struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// Spec is the desired campaign.
+	Spec BackfillCampaignSpec `json:"spec"`
+	// Status is the observed state of the campaign.
+	// +optional
+	Status BackfillCampaignStatus `json:"status,omitempty"`
+}
+
+// BackfillCampaignList is a list of BackfillCampaigns.
+// +kubebuilder:object:root=true
+type BackfillCampaignList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	// Items are the campaigns.
+	Items []BackfillCampaign `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&BackfillCampaign{}, &BackfillCampaignList{})
+}

@@ -1,0 +1,50 @@
+package v1alpha1
+
+// Condition types. Ready, Reconciling and Stalled follow kstatus so that kubectl wait,
+// Argo CD and Flux understand both kinds; the rest are domain conditions.
+const (
+	ConditionReady       = "Ready"
+	ConditionReconciling = "Reconciling"
+	ConditionStalled     = "Stalled"
+	// ConditionMirrored says whether backfill_log holds the latest state of the object.
+	ConditionMirrored = "Mirrored"
+	// ConditionGateBlocked (campaign) is True while a phase gate keeps the next phase from starting.
+	ConditionGateBlocked = "GateBlocked"
+	// ConditionBudgetExhausted (campaign) is True while admissions wait for the daily budget to reset.
+	ConditionBudgetExhausted = "BudgetExhausted"
+)
+
+// Condition reasons, one vocabulary for both kinds.
+const (
+	ReasonProgressing      = "Progressing"
+	ReasonSucceeded        = "Succeeded"
+	ReasonSuspended        = "Suspended"
+	ReasonPlanned          = "Planned"
+	ReasonInvalidSpec      = "InvalidSpec"
+	ReasonNameConflict     = "NameConflict"
+	ReasonGateBlocked      = "GateBlocked"
+	ReasonGateHolds        = "GateHolds"
+	ReasonAwaitingApproval = "AwaitingApproval"
+	ReasonBudgetExhausted  = "BudgetExhausted"
+	ReasonQuotaExhausted   = "QuotaExhausted"
+	ReasonWithinBudget     = "WithinBudget"
+	ReasonWaitingAdmission = "WaitingForAdmission"
+	ReasonJobRunning       = "JobRunning"
+	ReasonAttemptFailed    = "AttemptFailed"
+	ReasonAttemptsExceeded = "AttemptsExhausted"
+	ReasonCompleted        = "Completed"
+	ReasonMonthsFailed     = "MonthsFailed"
+	ReasonMirrored         = "Mirrored"
+	ReasonDatabaseDown     = "DatabaseUnavailable"
+	ReasonResultPending    = "ResultUnavailable"
+)
+
+// Attempt failure reasons recorded in a month's attempt history.
+const (
+	FailureJobFailed      = "JobFailed"
+	FailureJobVanished    = "JobVanished"
+	FailurePendingTooLong = "PendingDeadlineExceeded"
+	FailureRunningTooLong = "RunningDeadlineExceeded"
+	FailureWorkerFailed   = "WorkerFailed"
+	FailurePermanent      = "PermanentFailure"
+)

@@ -1,0 +1,160 @@
+// Package aggregate folds a campaign's months into its status: counts by state, totals, a
+// summary per phase, today's use of the paid source, and the plan of what remains. It is one
+// pass over the months held in the informer cache, with no API requests, so it stays cheap
+// with thousands of months.
+package aggregate
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+	"github.com/ooheynerds/backfill-operator/internal/gate"
+)
+
+// PaidSource is the provider whose calls the daily budget limits.
+const PaidSource = "isbndb"
+
+// Summary is what the campaign status is built from.
+type Summary struct {
+	Months   v1alpha1.MonthCounts
+	Totals   v1alpha1.Totals
+	ByPhase  [][]*v1alpha1.BackfillMonth
+	Phases   []v1alpha1.PhaseStatus
+	Budget   v1alpha1.BudgetStatus
+	// PausedUntil is set when an attempt finished today reported the paid source's quota
+	// exhausted: the provider resets at the next UTC midnight.
+	PausedUntil *time.Time
+	// PaidCallsPerMonth is the measured mean of paid-source calls per finished month, or the
+	// spec's estimate before any month finished.
+	PaidCallsPerMonth int64
+	// Unmirrored counts months whose latest state is not yet in backfill_log.
+	Unmirrored int32
+}
+
+// Summarize folds months (all of one campaign) into a Summary at time now.
+func Summarize(spec *v1alpha1.BackfillCampaignSpec, months []*v1alpha1.BackfillMonth, now time.Time) Summary {
+	s := Summary{ByPhase: make([][]*v1alpha1.BackfillMonth, len(spec.Phases)), Phases: make([]v1alpha1.PhaseStatus, len(spec.Phases))}
+	index := map[string]int{}
+	for i, p := range spec.Phases {
+		index[p.Name] = i
+		s.Phases[i].Name = p.Name
+	}
+	day := now.UTC().Format(time.DateOnly)
+	s.Budget = v1alpha1.BudgetStatus{Day: day, Limit: spec.Budget.ISBNdbCallsPerDay}
+	var paidCalls, finishedMonths int64
+	for _, m := range months {
+		add(&s.Months, &s.Totals, m)
+		if i, ok := index[m.Spec.Phase]; ok {
+			s.ByPhase[i] = append(s.ByPhase[i], m)
+			add(&s.Phases[i].Months, &s.Phases[i].Totals, m)
+		}
+		if m.Status.State.Finished() {
+			finishedMonths++
+		}
+		for _, a := range m.Status.History {
+			paidCalls += int64(a.Calls[PaidSource])
+			if a.FinishedAt == nil || a.FinishedAt.UTC().Format(time.DateOnly) != day {
+				continue
+			}
+			s.Budget.ISBNdbCalls += int64(a.Calls[PaidSource])
+			if slices.Contains(a.QuotaExhausted, PaidSource) {
+				reset := nextUTCDay(a.FinishedAt.Time)
+				if reset.After(now) && (s.PausedUntil == nil || reset.After(*s.PausedUntil)) {
+					s.PausedUntil = &reset
+				}
+			}
+		}
+		if c := meta(m.Status.Conditions, v1alpha1.ConditionMirrored); c == nil || c.Status != metav1.ConditionTrue {
+			s.Unmirrored++
+		}
+	}
+	if s.PausedUntil != nil {
+		s.Budget.PausedUntil = &metav1.Time{Time: *s.PausedUntil}
+	}
+	finish(&s.Totals)
+	for i := range s.Phases {
+		finish(&s.Phases[i].Totals)
+	}
+	s.PaidCallsPerMonth = int64(spec.Budget.EstimatedISBNdbCallsPerMonth)
+	if finishedMonths > 0 {
+		s.PaidCallsPerMonth = int64(math.Ceil(float64(paidCalls) / float64(finishedMonths)))
+	}
+	return s
+}
+
+func add(c *v1alpha1.MonthCounts, t *v1alpha1.Totals, m *v1alpha1.BackfillMonth) {
+	c.Total++
+	switch m.EffectiveState() {
+	case v1alpha1.MonthPending:
+		c.Pending++
+	case v1alpha1.MonthProcessing:
+		c.Processing++
+	case v1alpha1.MonthRetry:
+		c.Retry++
+	case v1alpha1.MonthCompleted:
+		c.Completed++
+	case v1alpha1.MonthFailed:
+		c.Failed++
+	}
+	t.BooksGenerated += int64(m.Status.Metrics.BooksGenerated)
+	t.ISBNsResolved += int64(m.Status.Metrics.ISBNsResolved)
+	t.ISBNsQueued += int64(m.Status.Metrics.ISBNsQueued)
+	for _, a := range m.Status.History {
+		for provider, n := range a.Calls {
+			if t.Calls == nil {
+				t.Calls = map[string]int64{}
+			}
+			t.Calls[provider] += int64(n)
+		}
+	}
+}
+
+func finish(t *v1alpha1.Totals) {
+	t.ResolutionRate = gate.Percent(t.ISBNsResolved, t.BooksGenerated)
+}
+
+// Progress is "finished/total", the DONE/TOTAL column.
+func Progress(c v1alpha1.MonthCounts) string {
+	return fmt.Sprintf("%d/%d", c.Completed+c.Failed, c.Total)
+}
+
+// Estimate plans what remains: months not finished, the days the phases' cadences need for
+// them from now, and the calls they are expected to make.
+func Estimate(spec *v1alpha1.BackfillCampaignSpec, s Summary, models int, next []string, now time.Time) (v1alpha1.PlanEstimate, time.Time) {
+	var e v1alpha1.PlanEstimate
+	var days float64
+	for i, p := range spec.Phases {
+		c := s.Phases[i].Months
+		remaining := c.Total - c.Completed - c.Failed
+		e.MonthsRemaining += remaining
+		notStarted := c.Pending
+		days += float64(notStarted) / float64(p.MonthsPerDay)
+	}
+	e.Days = int32(math.Ceil(days))
+	e.LLMCalls = int64(e.MonthsRemaining) * int64(models)
+	e.ISBNdbCalls = int64(e.MonthsRemaining) * s.PaidCallsPerMonth
+	if len(next) > 12 {
+		next = next[:12]
+	}
+	e.FirstMonths = next
+	return e, now.Add(time.Duration(days * float64(24*time.Hour))).Truncate(time.Minute)
+}
+
+func meta(conds []metav1.Condition, t string) *metav1.Condition {
+	for i := range conds {
+		if conds[i].Type == t {
+			return &conds[i]
+		}
+	}
+	return nil
+}
+
+func nextUTCDay(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
+}
