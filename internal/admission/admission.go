@@ -31,7 +31,7 @@ type Input struct {
 	// Budget: Limit 0 means none. Used is today's calls; Estimate is the expected calls of one
 	// more month; PausedUntil is set while the provider's quota is exhausted.
 	BudgetLimit, BudgetUsed, Estimate int64
-	PausedUntil                      *time.Time
+	PausedUntil                       *time.Time
 }
 
 // Blocker says why nothing (more) was admitted.

@@ -21,11 +21,11 @@ const PaidSource = "isbndb"
 
 // Summary is what the campaign status is built from.
 type Summary struct {
-	Months   v1alpha1.MonthCounts
-	Totals   v1alpha1.Totals
-	ByPhase  [][]*v1alpha1.BackfillMonth
-	Phases   []v1alpha1.PhaseStatus
-	Budget   v1alpha1.BudgetStatus
+	Months  v1alpha1.MonthCounts
+	Totals  v1alpha1.Totals
+	ByPhase [][]*v1alpha1.BackfillMonth
+	Phases  []v1alpha1.PhaseStatus
+	Budget  v1alpha1.BudgetStatus
 	// PausedUntil is set when an attempt finished today reported the paid source's quota
 	// exhausted: the provider resets at the next UTC midnight.
 	PausedUntil *time.Time
