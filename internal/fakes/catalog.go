@@ -181,7 +181,7 @@ func coverage(year, month int) float64 {
 	case age <= 6:
 		return 0
 	case age <= 12:
-		return 0.03 * float64(age-6)
+		return 0.01 * float64(age-6)
 	case age <= 24:
 		return 0.3 + 0.05*float64(age-13)
 	default:
