@@ -11,9 +11,11 @@
 package resolve
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"sync"
@@ -100,6 +102,14 @@ type Config struct {
 	// SearchISBNdbWhenUnresolved lets StrategyFrugal spend an ISBNdb search on a book the free
 	// sources could not resolve.
 	SearchISBNdbWhenUnresolved bool
+	// ISBNdbSearchShare bounds those searches to this many per book of the attempt (0.2: 8
+	// searches for 40 books), because most books the free sources miss are invented titles or
+	// too recent for any catalogue, and an ISBNdb search would be spent for nothing. Books whose
+	// free lookups failed (errors, spent quotas) are searched regardless: the paid source is then
+	// the fallback that keeps the resolution rate. The rest are chosen by evidence: a matching
+	// title somewhere first, then the order of the queries (models list notable books first).
+	// A negative value removes the bound.
+	ISBNdbSearchShare float64
 	// ConfirmWithISBNdb lets StrategyFrugal send the free sources' candidates to ISBNdb's batch
 	// lookup (one call per BatchSize ISBNs) to learn their editions and gain agreement.
 	ConfirmWithISBNdb bool
@@ -148,6 +158,7 @@ func DefaultConfig() Config {
 		AuthorThreshold:            0.7,
 		YearTolerance:              0,
 		SearchISBNdbWhenUnresolved: true,
+		ISBNdbSearchShare:          0.2,
 		ConfirmWithISBNdb:          true,
 		Concurrency:                8,
 		NegativeCacheTTL:           30 * 24 * time.Hour,
@@ -450,7 +461,7 @@ func (r *Resolver) resolveFrugal(ctx context.Context, st *attemptState, books []
 	if paid == nil || !r.cfg.SearchISBNdbWhenUnresolved || len(unresolved) == 0 {
 		return nil
 	}
-	return r.forEach(ctx, unresolved, func(b *bookState) {
+	return r.forEach(ctx, r.worthSearching(unresolved, len(books)), func(b *bookState) {
 		r.ask(ctx, st, *paid, b)
 		b.result, b.resolved = r.choose(b.query, b.cands)
 	})
@@ -497,4 +508,32 @@ func (r *Resolver) confirm(ctx context.Context, st *attemptState, paid source, b
 		}
 	}
 	return nil
+}
+
+// worthSearching picks the unresolved books that get an ISBNdb search (see ISBNdbSearchShare).
+func (r *Resolver) worthSearching(unresolved []*bookState, total int) []*bookState {
+	if r.cfg.ISBNdbSearchShare < 0 {
+		return unresolved
+	}
+	budget := int(math.Round(r.cfg.ISBNdbSearchShare * float64(total)))
+	var must, rest []*bookState
+	for _, b := range unresolved {
+		if b.incomplete {
+			must = append(must, b)
+		} else {
+			rest = append(rest, b)
+		}
+	}
+	evidence := func(b *bookState) float64 {
+		best := 0.0
+		for _, c := range b.cands {
+			best = max(best, textmatch.TitleSimilarity(b.query.Title, c.title))
+		}
+		if best >= r.cfg.TitleThreshold {
+			return 1
+		}
+		return 0
+	}
+	slices.SortStableFunc(rest, func(a, b *bookState) int { return cmp.Compare(evidence(b), evidence(a)) })
+	return append(must, rest[:min(len(rest), max(0, budget-len(must)))]...)
 }

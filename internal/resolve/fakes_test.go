@@ -1,0 +1,149 @@
+package resolve
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/ooheynerds/backfill-operator/internal/fakes"
+)
+
+// chainAgainstFakes builds the default chain pointed at the in-repo fakes. ISBNdb keeps its real
+// Premium rate (3/s); the free sources are not throttled here because the fakes do not limit them
+// and the quality measurement does not depend on their pace.
+func chainAgainstFakes(t testing.TB, srv *fakes.Server, strategy Strategy, isbndbRate float64) *Resolver {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Strategy = strategy
+	cfg.Retry = RetryPolicy{MaxAttempts: 4, BaseDelay: 10 * time.Millisecond, MaxDelay: 100 * time.Millisecond, MaxWait: 2 * time.Second}
+	urls := srv.BaseURLs()
+	for i := range cfg.Sources {
+		s := &cfg.Sources[i]
+		s.BaseURL = urls[s.Name]
+		if s.Name == SourceISBNdb {
+			s.RatePerSecond, s.Burst, s.APIKey = isbndbRate, 1, "test-isbndb-key"
+		} else {
+			s.RatePerSecond = -1 // unlimited
+		}
+		if s.Name == SourceGoogleBooks {
+			s.APIKey = "test-google-key"
+		}
+	}
+	r, err := New(cfg, &http.Client{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// monthQueries is what a good model proposes for a month: its notable books and a few invented
+// titles. Decoys are never proposed; they exist in the sources to be wrongly matched.
+func monthQueries(c *fakes.Catalog, year, month int) (qs []Query, truth map[Query]fakes.Book) {
+	truth = map[Query]fakes.Book{}
+	for _, b := range append(c.Notable(year, month), c.Fictional(year, month)...) {
+		q := Query{Title: b.FullTitle(), Author: b.Author, Year: b.Year}
+		qs = append(qs, q)
+		truth[q] = b
+	}
+	return qs, truth
+}
+
+type quality struct {
+	books, resolvable, resolvedRight, wrong, decoyHits, fictionalHits, isbndbCalls int
+	calls                                                                          map[string]int
+}
+
+func (q quality) String() string {
+	return fmt.Sprintf("books=%d resolvable=%d right=%d (%.1f%%) wrong=%d decoy-isbns=%d fictional-isbns=%d isbndb-calls/book=%.3f calls=%v",
+		q.books, q.resolvable, q.resolvedRight, 100*float64(q.resolvedRight)/float64(max(1, q.resolvable)),
+		q.wrong, q.decoyHits, q.fictionalHits, float64(q.isbndbCalls)/float64(max(1, q.books)), q.calls)
+}
+
+func measure(t testing.TB, c *fakes.Catalog, truth map[Query]fakes.Book, res []Resolution, rep Report, q *quality) {
+	t.Helper()
+	q.books += len(res)
+	q.isbndbCalls += rep.Calls[SourceISBNdb]
+	if q.calls == nil {
+		q.calls = map[string]int{}
+	}
+	for s, n := range rep.Calls {
+		q.calls[s] += n
+	}
+	for _, r := range res {
+		b := truth[r.Query]
+		if b.Kind == fakes.KindNotable && len(b.KnownBy.Names()) > 0 {
+			q.resolvable++
+		}
+		switch {
+		case r.ISBN13 == "":
+			if b.Kind == fakes.KindNotable && len(b.KnownBy.Names()) > 0 {
+				t.Logf("missed %q by %s (%d), known by %v", r.Query.Title, r.Query.Author, r.Query.Year, b.KnownBy.Names())
+			}
+		case b.Kind == fakes.KindFictional:
+			q.fictionalHits++
+			t.Errorf("fictional %q by %s resolved to %s via %s", r.Query.Title, r.Query.Author, r.ISBN13, r.Source)
+		case r.ISBN13 == b.ISBN13:
+			q.resolvedRight++
+		default:
+			q.wrong++
+			if got, ok := c.Lookup(r.ISBN13); ok && got.Kind == fakes.KindDecoy {
+				q.decoyHits++
+			}
+			got, _ := c.Lookup(r.ISBN13)
+			t.Errorf("%q by %s (%d) resolved to %s via %v, which is %q by %s (%d, %s %s); want %s",
+				r.Query.Title, r.Query.Author, r.Query.Year, r.ISBN13, r.Agreeing, got.FullTitle(), got.Author, got.Year, got.Kind, got.Variant, b.ISBN13)
+		}
+	}
+}
+
+var qualityMonths = [][2]int{{1998, 9}, {2003, 3}, {2006, 9}, {2008, 9}, {2012, 5}, {2015, 6}, {2019, 11}, {2021, 4}}
+
+// TestChainQualityAgainstFakes resolves whole months of the fixture catalog through the real
+// clients and the fakes and reports the resolution rate of resolvable books, wrong ISBNs (decoys),
+// ISBNs given to invented titles and ISBNdb calls per book, for both strategies.
+func TestChainQualityAgainstFakes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("resolves several months against the fakes at ISBNdb's real rate")
+	}
+	ctx := t.Context()
+	srv, err := fakes.Start(ctx, fakes.Options{ISBNdbRate: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c := srv.Catalog()
+	for _, tc := range []struct {
+		strategy         Strategy
+		maxISBNdbPerBook float64
+	}{
+		{StrategyFrugal, 0.25},
+		{StrategyOrdered, 1.5},
+	} {
+		t.Run(string(tc.strategy), func(t *testing.T) {
+			r := chainAgainstFakes(t, srv, tc.strategy, 1000)
+			var q quality
+			for _, m := range qualityMonths {
+				qs, truth := monthQueries(c, m[0], m[1])
+				res, rep, err := r.Resolve(ctx, qs, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(rep.QuotaExhausted) > 0 {
+					t.Fatalf("quota exhausted on a healthy fake: %v", rep.QuotaExhausted)
+				}
+				measure(t, c, truth, res, rep, &q)
+			}
+			t.Logf("%s: %v", tc.strategy, q)
+			if rate := float64(q.resolvedRight) / float64(q.resolvable); rate < 0.95 {
+				t.Errorf("resolution rate of resolvable books %.3f, want >= 0.95", rate)
+			}
+			if q.wrong != 0 || q.fictionalHits != 0 {
+				t.Errorf("wrong ISBNs %d (decoys %d), fictional ISBNs %d; want none", q.wrong, q.decoyHits, q.fictionalHits)
+			}
+			if per := float64(q.isbndbCalls) / float64(q.books); per > tc.maxISBNdbPerBook {
+				t.Errorf("ISBNdb calls per book %.3f, want <= %.2f", per, tc.maxISBNdbPerBook)
+			}
+		})
+	}
+}
