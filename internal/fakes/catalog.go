@@ -284,7 +284,18 @@ func seedFor(parts ...string) uint64 {
 		h.Write([]byte(p))
 		h.Write([]byte{0})
 	}
-	return h.Sum64()
+	return mix64(h.Sum64())
+}
+
+// mix64 is splitmix64's finaliser: FNV's low bits depend mostly on the last byte written, and
+// the fakes take decisions from low bits.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
 }
 
 func pick[T any](r *rand.Rand, xs []T) T { return xs[r.IntN(len(xs))] }

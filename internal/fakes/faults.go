@@ -77,12 +77,5 @@ func chance(seed uint64, provider string, request int, decision string) float64 
 	h.Write([]byte(provider))
 	h.Write([]byte{0})
 	h.Write([]byte(decision))
-	x := h.Sum64()
-	// Finalise (splitmix64) so that neighbouring request numbers are uncorrelated.
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return float64(x>>11) / (1 << 53)
+	return float64(mix64(h.Sum64())>>11) / (1 << 53)
 }

@@ -17,9 +17,9 @@ import (
 
 func TestParsePrompt(t *testing.T) {
 	tests := []struct {
-		name   string
-		text   string
-		want   monthRequest
+		name string
+		text string
+		want monthRequest
 	}{
 		{"month name", "List up to 15 notable books published in September 2020.", monthRequest{2020, 9, 15, false, true}},
 		{"abbreviation", "Books from Sept. 2006, exactly 10 of them", monthRequest{2006, 9, 10, true, true}},
