@@ -5,6 +5,7 @@
 package textmatch
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -110,12 +111,23 @@ func cutSubtitle(s string) string {
 
 var articles = map[string]bool{"a": true, "an": true, "the": true}
 
+// invertedArticle matches the catalogue habit of filing "The Road" as "Road, The".
+var invertedArticle = regexp.MustCompile(`(?i),\s*(the|an|a)\s*$`)
+
+func dropInvertedArticle(s string) string {
+	if loc := invertedArticle.FindStringIndex(s); loc != nil && strings.TrimSpace(s[:loc[0]]) != "" {
+		return s[:loc[0]]
+	}
+	return s
+}
+
 // NormalizeTitle returns the comparable form of a book title: lower case, diacritics folded,
-// bracketed notes and the subtitle (after ':' or ' - ') dropped, '&' spelled "and", punctuation
+// bracketed notes, the subtitle (after ':' or ' - ') and a catalogue's inverted article
+// ("Road, The") dropped, '&' spelled "and", punctuation
 // dropped, leading English articles dropped and whitespace collapsed. A title made only of an
 // article keeps it, so that no title normalises to "".
 func NormalizeTitle(s string) string {
-	ws := words(cutSubtitle(stripBracketed(s)))
+	ws := words(dropInvertedArticle(cutSubtitle(stripBracketed(s))))
 	for len(ws) > 1 && articles[ws[0]] {
 		ws = ws[1:]
 	}

@@ -23,6 +23,9 @@ func TestNormalizeTitle(t *testing.T) {
 		{": Leading colon", "leading colon"},
 		{"Ender's Game", "enders game"},
 		{"Mrs.   Dalloway", "mrs dalloway"},
+		{"Road, The", "road"},
+		{"Road, The: A Novel", "road"},
+		{", The", "the"},
 		{"", ""},
 		{"!!!", ""},
 	}
@@ -67,7 +70,8 @@ func TestTitleSimilarity(t *testing.T) {
 		a, b     string
 		min, max float64
 	}{
-		{"The Hobbit", "Hobbit, The", 0.5, 1}, // inverted article is not handled; must not crash
+		{"The Hobbit", "Hobbit, The", 1, 1},
+		{"The Hobbit", "Hobbit, Thee", 0, 0.9},
 		{"The Hobbit", "The Hobbit: or There and Back Again", 1, 1},
 		{"Dune", "dune", 1, 1},
 		{"The Lord of the Rings", "The Lord of the Ringz", 0.9, 0.99},
