@@ -438,7 +438,9 @@ func TestFrugalSpendsOneISBNdbBatch(t *testing.T) {
 }
 
 func TestAPIKeysNeverInErrors(t *testing.T) {
-	s := newStub(t, func(w http.ResponseWriter, r *http.Request, n int) { writeBody(w, 400, `{"error":{"code":400,"message":"bad"}}`) })
+	s := newStub(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		writeBody(w, 400, `{"error":{"code":400,"message":"bad"}}`)
+	})
 	r, _ := testResolver(t, StrategyOrdered, [][2]string{{SourceGoogleBooks, s.URL}}, nil)
 	g := r.sources[0]
 	_, err := g.search(t.Context(), newAttemptState(), Query{Title: "The Road", Author: "Cormac McCarthy"})
