@@ -147,3 +147,66 @@ func TestChainQualityAgainstFakes(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkResolveMonth resolves a 40-book month against the fakes with every source at its
+// default (real) rate, ISBNdb at Premium's 3 req/s, and reports the wall time next to the lower
+// bound the rate limits impose (the slowest source's calls divided by its rate) and the ISBNdb
+// calls per book.
+func BenchmarkResolveMonth(b *testing.B) {
+	ctx := b.Context()
+	srv, err := fakes.Start(ctx, fakes.Options{ISBNdbRate: fakes.DefaultISBNdbRate})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	c := srv.Catalog()
+	qs, _ := monthQueries(c, 2008, 9)
+	more, _ := monthQueries(c, 2008, 10)
+	qs = append(qs, more...)[:40]
+
+	cfg := DefaultConfig()
+	urls := srv.BaseURLs()
+	for i := range cfg.Sources {
+		cfg.Sources[i].BaseURL = urls[cfg.Sources[i].Name]
+		switch cfg.Sources[i].Name {
+		case SourceISBNdb:
+			cfg.Sources[i].APIKey = "bench-isbndb-key"
+		case SourceGoogleBooks:
+			cfg.Sources[i].APIKey = "bench-google-key"
+		}
+	}
+	var wall time.Duration
+	var lowerBound float64
+	var isbndbCalls, resolved int
+	for b.Loop() {
+		r, err := New(cfg, &http.Client{}) // fresh limiters: each iteration is one attempt
+		if err != nil {
+			b.Fatal(err)
+		}
+		start := time.Now()
+		res, rep, err := r.Resolve(ctx, qs, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		wall += time.Since(start)
+		bound := 0.0
+		for _, s := range cfg.Sources {
+			if n := rep.Calls[s.Name] - s.Burst; n > 0 && s.RatePerSecond > 0 {
+				bound = max(bound, float64(n)/s.RatePerSecond)
+			}
+		}
+		lowerBound += bound
+		isbndbCalls += rep.Calls[SourceISBNdb]
+		for _, x := range res {
+			if x.ISBN13 != "" {
+				resolved++
+			}
+		}
+		b.Logf("calls %v, resolved %d/%d, lower bound %.1fs, wall %s", rep.Calls, resolved, len(qs), bound, time.Since(start).Round(time.Millisecond))
+	}
+	n := float64(b.N)
+	b.ReportMetric(wall.Seconds()/n, "wall-s/op")
+	b.ReportMetric(lowerBound/n, "ratelimit-lower-bound-s/op")
+	b.ReportMetric(float64(isbndbCalls)/n/float64(len(qs)), "isbndb-calls/book")
+	b.ReportMetric(float64(resolved)/n/float64(len(qs)), "resolved/book")
+}
