@@ -147,11 +147,12 @@ func (s *Server) GoogleBooksBaseURL() string { return s.url + "/googlebooks/book
 // OpenLibraryBaseURL stands for https://openlibrary.org; append "/search.json", "/isbn/{isbn}.json".
 func (s *Server) OpenLibraryBaseURL() string { return s.url + "/openlibrary" }
 
-// LOCBaseURL stands for http://lx2.loc.gov:210; append "/lcdb?version=1.1&operation=searchRetrieve&…".
-func (s *Server) LOCBaseURL() string { return s.url + "/loc" }
+// LOCBaseURL stands for the SRU endpoint http://lx2.loc.gov:210/lcdb itself (the service has one
+// endpoint); add "?version=1.1&operation=searchRetrieve&…".
+func (s *Server) LOCBaseURL() string { return s.url + "/loc/lcdb" }
 
-// WikidataBaseURL stands for https://query.wikidata.org; append "/sparql?query=…".
-func (s *Server) WikidataBaseURL() string { return s.url + "/wikidata" }
+// WikidataBaseURL stands for the endpoint https://query.wikidata.org/sparql itself; add "?query=…".
+func (s *Server) WikidataBaseURL() string { return s.url + "/wikidata/sparql" }
 
 // ArchiveBaseURL stands for https://archive.org; append "/advancedsearch.php?q=…".
 func (s *Server) ArchiveBaseURL() string { return s.url + "/archive" }

@@ -142,7 +142,7 @@ func TestLibraryOfCongressSRU(t *testing.T) {
 	srv := startFake(t, Options{})
 	sru := func(params string) sruResponse {
 		t.Helper()
-		r := do(t, http.MethodGet, srv.LOCBaseURL()+"/lcdb?version=1.1&operation=searchRetrieve&"+params, "")
+		r := do(t, http.MethodGet, srv.LOCBaseURL()+"?version=1.1&operation=searchRetrieve&"+params, "")
 		if r.status != 200 {
 			t.Fatalf("SRU %s: %d (errors come as 200 with diagnostics)", params, r.status)
 		}
@@ -181,7 +181,7 @@ func TestWikidataSPARQL(t *testing.T) {
   ?book wdt:P212 ?isbn13 .
   SERVICE wikibase:label { bd:serviceParam wikibase:language "[AUTO_LANGUAGE],en". }
 } LIMIT 10`
-	u := srv.WikidataBaseURL() + "/sparql?format=json&query=" + url.QueryEscape(sparql)
+	u := srv.WikidataBaseURL() + "?format=json&query=" + url.QueryEscape(sparql)
 	r := do(t, http.MethodGet, u, "", "User-Agent: backfill-operator-test/1.0 (test@example.org)")
 	var res struct {
 		Head    struct{ Vars []string }
