@@ -339,6 +339,7 @@ func TestQuotaExhaustionStopsCalls(t *testing.T) {
 		{"isbndb 403", SourceISBNdb, 403, `{"message":"Forbidden"}`, 1},
 		{"isbndb 429 Limit Exceeded that persists", SourceISBNdb, 429, `{"message":"Limit Exceeded"}`, 4},
 		{"google books per-day 429", SourceGoogleBooks, 429, `{"error":{"code":429,"message":"Quota exceeded for quota metric 'Queries' and limit 'Queries per day' of service 'books.googleapis.com'","status":"RESOURCE_EXHAUSTED"}}`, 1},
+		{"open library 429 that persists", SourceOpenLibrary, 429, `{"status": 429, "message": "Too Many Requests. Consider using https://openlibrary.org/developers/dumps."}`, 4},
 		{"google books dailyLimitExceeded 403", SourceGoogleBooks, 403, `{"error":{"code":403,"message":"Daily Limit Exceeded","errors":[{"domain":"usageLimits","reason":"dailyLimitExceeded"}]}}`, 1},
 	}
 	for _, tt := range tests {

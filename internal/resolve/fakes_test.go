@@ -1,8 +1,10 @@
 package resolve
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -209,4 +211,72 @@ func BenchmarkResolveMonth(b *testing.B) {
 	b.ReportMetric(lowerBound/n, "ratelimit-lower-bound-s/op")
 	b.ReportMetric(float64(isbndbCalls)/n/float64(len(qs)), "isbndb-calls/book")
 	b.ReportMetric(float64(resolved)/n/float64(len(qs)), "resolved/book")
+}
+
+// TestChainUnderFaults runs months against fakes that fail, rate-limit and cut bodies off, and
+// whose ISBNdb quota runs out mid-attempt: the calls the resolver reports must equal the requests
+// the providers received, ISBNdb must be reported exhausted and left alone, no wrong ISBN may be
+// accepted, and the free sources must keep the resolution rate up.
+func TestChainUnderFaults(t *testing.T) {
+	ctx := t.Context()
+	flaky := fakes.Faults{ErrorRate: 0.15, RateLimitRate: 0.1, RetryAfterSeconds: 1, MalformedRate: 0.05}
+	srv, err := fakes.Start(ctx, fakes.Options{ISBNdbRate: 1000, Seed: 7, Faults: map[string]fakes.Faults{
+		fakes.SourceGoogleBooks: flaky,
+		fakes.SourceOpenLibrary: flaky,
+		fakes.SourceLOC:         flaky,
+		fakes.SourceISBNdb:      {QuotaExhaustedAfter: fakes.Ptr(3)},
+		fakes.SourceWikidata:    {RateLimitRate: 1}, // refuses everything: must be given up, not hammered
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	r := chainAgainstFakes(t, srv, StrategyFrugal, 1000)
+	r.sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() } // Retry-After honoured in the fake clock only
+	c := srv.Catalog()
+	var q quality
+	total := map[string]int{}
+	var perAttempt []int // ISBNdb calls per attempt
+	for _, m := range qualityMonths[:4] {
+		qs, truth := monthQueries(c, m[0], m[1])
+		res, rep, err := r.Resolve(ctx, qs, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		measure(t, c, truth, res, rep, &q)
+		for s, n := range rep.Calls {
+			total[s] += n
+		}
+		perAttempt = append(perAttempt, rep.Calls[SourceISBNdb])
+		if !slices.Contains(rep.QuotaExhausted, SourceISBNdb) || !slices.Contains(rep.QuotaExhausted, SourceWikidata) {
+			t.Errorf("QuotaExhausted = %v, want isbndb and wikidata", rep.QuotaExhausted)
+		}
+	}
+	t.Logf("under faults: %v", q)
+	seen := srv.Calls()
+	for _, s := range []string{SourceISBNdb, SourceGoogleBooks, SourceOpenLibrary, SourceLOC, SourceWikidata, SourceArchive} {
+		if total[s] != seen[s] {
+			t.Errorf("%s: resolver counted %d calls, the provider received %d", s, total[s], seen[s])
+		}
+	}
+	// ISBNdb: 3 admitted, then the first refusal stops further calls; only requests already in
+	// flight (at most MaxInFlight) also meet it. Later attempts learn it from their one batch call.
+	if perAttempt[0] > 3+4 {
+		t.Errorf("first attempt called ISBNdb %d times with a quota of 3", perAttempt[0])
+	}
+	for i, n := range perAttempt[1:] {
+		if n != 1 {
+			t.Errorf("attempt %d called ISBNdb %d times after its quota ran out, want 1", i+2, n)
+		}
+	}
+	// Wikidata: one request and its retries per attempt, then left alone.
+	if max := DefaultConfig().Retry.MaxAttempts * len(qualityMonths[:4]); total[SourceWikidata] > max {
+		t.Errorf("Wikidata called %d times while refusing everything, want <= %d", total[SourceWikidata], max)
+	}
+	if rate := float64(q.resolvedRight) / float64(q.resolvable); rate < 0.9 {
+		t.Errorf("resolution rate under faults %.3f, want >= 0.9", rate)
+	}
+	if q.wrong != 0 || q.fictionalHits != 0 {
+		t.Errorf("wrong ISBNs %d, fictional ISBNs %d; want none", q.wrong, q.fictionalHits)
+	}
 }

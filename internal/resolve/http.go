@@ -37,13 +37,17 @@ const (
 // classifier decides the outcome of one HTTP response from a source.
 type classifier func(status int, body []byte) outcome
 
-// defaultClassify is the treatment shared by the sources: 2xx is an answer, 408/429/5xx are
-// transient, anything else is a failure.
+// defaultClassify is the treatment shared by the sources: 2xx is an answer, 408/5xx are
+// transient, anything else is a failure. A 429 is retried, and one that survives every retry
+// stops calls to the source for the rest of the attempt: hammering a source that keeps refusing
+// is what gets a client banned (Wikidata bans for 24 h).
 func defaultClassify(status int, _ []byte) outcome {
 	switch {
 	case status >= 200 && status < 300:
 		return outcomeOK
-	case status == http.StatusRequestTimeout || status == http.StatusTooManyRequests || status >= 500:
+	case status == http.StatusTooManyRequests:
+		return outcomeQuotaIfPersists
+	case status == http.StatusRequestTimeout || status >= 500:
 		return outcomeRetry
 	default:
 		return outcomeFail
