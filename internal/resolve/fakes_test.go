@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,15 +41,50 @@ func chainAgainstFakes(t testing.TB, srv *fakes.Server, strategy Strategy, isbnd
 }
 
 // monthQueries is what a good model proposes for a month: its notable books and a few invented
-// titles. Decoys are never proposed; they exist in the sources to be wrongly matched.
-func monthQueries(c *fakes.Catalog, year, month int) (qs []Query, truth map[Query]fakes.Book) {
+// titles. Decoys are never proposed; they exist in the sources to be wrongly matched. With noisy,
+// titles and authors are written the ways models write them: subtitle left out, "Last, First",
+// an initial for the first name, lower case with '&' and a transposition typo in a long word.
+func monthQueries(c *fakes.Catalog, year, month int, noisy bool) (qs []Query, truth map[Query]fakes.Book) {
 	truth = map[Query]fakes.Book{}
-	for _, b := range append(c.Notable(year, month), c.Fictional(year, month)...) {
+	for i, b := range append(c.Notable(year, month), c.Fictional(year, month)...) {
 		q := Query{Title: b.FullTitle(), Author: b.Author, Year: b.Year}
+		if noisy {
+			q = perturb(q, b, i)
+		}
 		qs = append(qs, q)
 		truth[q] = b
 	}
 	return qs, truth
+}
+
+func perturb(q Query, b fakes.Book, i int) Query {
+	names := strings.Fields(b.Author)
+	switch i % 5 {
+	case 0:
+		q.Title = b.Title
+	case 1:
+		if len(names) > 1 {
+			q.Author = names[len(names)-1] + ", " + strings.Join(names[:len(names)-1], " ")
+		}
+	case 2:
+		if len(names) > 1 && len(names[0]) > 1 {
+			q.Author = names[0][:1] + ". " + strings.Join(names[1:], " ")
+		}
+	case 3:
+		words := strings.Fields(strings.ReplaceAll(strings.ToLower(q.Title), " and ", " & "))
+		longest := 0
+		for j, w := range words {
+			if len(w) > len(words[longest]) {
+				longest = j
+			}
+		}
+		if w := []byte(words[longest]); len(w) >= 8 {
+			w[3], w[4] = w[4], w[3]
+			words[longest] = string(w)
+		}
+		q.Title = strings.Join(words, " ")
+	}
+	return q
 }
 
 type quality struct {
@@ -117,16 +153,18 @@ func TestChainQualityAgainstFakes(t *testing.T) {
 	c := srv.Catalog()
 	for _, tc := range []struct {
 		strategy         Strategy
+		noisy            bool
 		maxISBNdbPerBook float64
 	}{
-		{StrategyFrugal, 0.25},
-		{StrategyOrdered, 1.5},
+		{StrategyFrugal, false, 0.25},
+		{StrategyFrugal, true, 0.25},
+		{StrategyOrdered, true, 1.5},
 	} {
-		t.Run(string(tc.strategy), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s/noisy=%v", tc.strategy, tc.noisy), func(t *testing.T) {
 			r := chainAgainstFakes(t, srv, tc.strategy, 1000)
 			var q quality
 			for _, m := range qualityMonths {
-				qs, truth := monthQueries(c, m[0], m[1])
+				qs, truth := monthQueries(c, m[0], m[1], tc.noisy)
 				res, rep, err := r.Resolve(ctx, qs, nil)
 				if err != nil {
 					t.Fatal(err)
@@ -136,7 +174,7 @@ func TestChainQualityAgainstFakes(t *testing.T) {
 				}
 				measure(t, c, truth, res, rep, &q)
 			}
-			t.Logf("%s: %v", tc.strategy, q)
+			t.Logf("%s noisy=%v: %v", tc.strategy, tc.noisy, q)
 			if rate := float64(q.resolvedRight) / float64(q.resolvable); rate < 0.95 {
 				t.Errorf("resolution rate of resolvable books %.3f, want >= 0.95", rate)
 			}
@@ -162,8 +200,8 @@ func BenchmarkResolveMonth(b *testing.B) {
 	}
 	defer srv.Close()
 	c := srv.Catalog()
-	qs, _ := monthQueries(c, 2008, 9)
-	more, _ := monthQueries(c, 2008, 10)
+	qs, _ := monthQueries(c, 2008, 9, true)
+	more, _ := monthQueries(c, 2008, 10, true)
 	qs = append(qs, more...)[:40]
 
 	cfg := DefaultConfig()
@@ -238,7 +276,7 @@ func TestChainUnderFaults(t *testing.T) {
 	total := map[string]int{}
 	var perAttempt []int // ISBNdb calls per attempt
 	for _, m := range qualityMonths[:4] {
-		qs, truth := monthQueries(c, m[0], m[1])
+		qs, truth := monthQueries(c, m[0], m[1], true)
 		res, rep, err := r.Resolve(ctx, qs, nil)
 		if err != nil {
 			t.Fatal(err)

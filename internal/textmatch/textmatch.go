@@ -231,14 +231,15 @@ func splitGluedInitials(ws []string) []string {
 
 func isVowel(r rune) bool { return strings.ContainsRune("aeiouy", r) }
 
-// levenshteinSimilarity is 1 - distance/longer length, on runes.
+// levenshteinSimilarity is 1 - distance/longer length, on runes. The distance is Damerau's
+// (optimal string alignment): two swapped letters, the commonest typo, count as one edit.
 func levenshteinSimilarity(a, b string) float64 {
 	la, lb := len([]rune(a)), len([]rune(b))
 	longer := max(la, lb)
 	if longer == 0 {
 		return 1
 	}
-	return 1 - float64(edlib.LevenshteinDistance(a, b))/float64(longer)
+	return 1 - float64(edlib.OSADamerauLevenshteinDistance(a, b))/float64(longer)
 }
 
 // allowedEdits is how many typos a word of this length may carry and still count as the same
@@ -260,7 +261,7 @@ func sameWord(a, b string) bool {
 		return true
 	}
 	n := min(len([]rune(a)), len([]rune(b)))
-	return edlib.LevenshteinDistance(a, b) <= allowedEdits(n)
+	return edlib.OSADamerauLevenshteinDistance(a, b) <= allowedEdits(n)
 }
 
 // wordAgreement is the share of words, counted on the longer title, that find a matching word in

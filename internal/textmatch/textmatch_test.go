@@ -82,6 +82,7 @@ func TestTitleSimilarity(t *testing.T) {
 		{"Dune", "Dune Messiah", 0, 0.6},
 		{"Dune", "June", 0, 0.1},
 		{"Middlemarch", "Middlemarsh", 0.85, 0.95},
+		{"The Botanist of Odessa", "the botnaist of odessa", 0.9, 0.99}, // transposed letters: one edit
 		{"The Name of the Wind", "The Wise Man's Fear", 0, 0.3},
 		{"", "Dune", 0, 0},
 	}
