@@ -1,0 +1,450 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+	"github.com/ooheynerds/backfill-operator/internal/admission"
+	"github.com/ooheynerds/backfill-operator/internal/aggregate"
+	"github.com/ooheynerds/backfill-operator/internal/gate"
+	"github.com/ooheynerds/backfill-operator/internal/plan"
+)
+
+// Campaign event reasons.
+const (
+	EventMonthsPlanned     = "MonthsPlanned"
+	EventMonthsAdmitted    = "MonthsAdmitted"
+	EventPhaseStarted      = "PhaseStarted"
+	EventPhaseCompleted    = "PhaseCompleted"
+	EventGateBlocked       = "GateBlocked"
+	EventAwaitingApproval  = "AwaitingApproval"
+	EventBudgetExhausted   = "BudgetExhausted"
+	EventCampaignCompleted = "CampaignCompleted"
+	EventNameConflict      = "NameConflict"
+)
+
+// IndexMonthCampaign indexes months by the campaign they belong to.
+const IndexMonthCampaign = "spec.campaign"
+
+// CoalesceMonthEvents is how long month events wait before they trigger a campaign pass, so
+// that a burst of month changes costs one aggregation, not one per month.
+const CoalesceMonthEvents = 500 * time.Millisecond
+
+// CampaignReconciler plans a campaign's months, is the only admission authority, advances
+// phases through their gates and aggregates the campaign's status.
+type CampaignReconciler struct {
+	client.Client
+	Scheme   *runtime.Scheme
+	Clock    clock.PassiveClock
+	Recorder recorder.EventRecorder
+	// Models is how many LLMs a month calls, for the plan's estimate.
+	Models int
+
+	expect expectations
+}
+
+// +kubebuilder:rbac:groups=alexandria.ooheynerds.com,resources=backfillcampaigns,verbs=get;list;watch
+// +kubebuilder:rbac:groups=alexandria.ooheynerds.com,resources=backfillcampaigns/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=alexandria.ooheynerds.com,resources=backfillmonths,verbs=get;list;watch;create;update;patch;delete
+
+// Reconcile plans, admits, gates and aggregates one campaign.
+func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	logger := log.FromContext(ctx)
+	var c v1alpha1.BackfillCampaign
+	if err := r.Get(ctx, req.NamespacedName, &c); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !c.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil // the garbage collector removes the months and their Jobs
+	}
+	now := r.Clock.Now()
+
+	var list v1alpha1.BackfillMonthList
+	if err := r.List(ctx, &list, client.InNamespace(c.Namespace), client.MatchingFields{IndexMonthCampaign: c.Name}); err != nil {
+		return ctrl.Result{}, fmt.Errorf("listing months of %s: %w", c.Name, err)
+	}
+	byName := make(map[string]*v1alpha1.BackfillMonth, len(list.Items))
+	for i := range list.Items {
+		byName[list.Items[i].Name] = &list.Items[i]
+	}
+	if !r.expect.met(req.NamespacedName, byName, now) {
+		return ctrl.Result{RequeueAfter: 200 * time.Millisecond}, nil
+	}
+
+	written := map[string]string{}
+	desired := plan.Months(c.Name, &c.Spec)
+	conflicts, err := r.syncMonths(ctx, &c, desired, byName, written)
+	if err != nil {
+		r.expect.set(req.NamespacedName, expected{written: written, since: now})
+		return ctrl.Result{}, err
+	}
+	months := make([]*v1alpha1.BackfillMonth, 0, len(desired))
+	order := make([]string, 0, len(desired))
+	for _, d := range desired {
+		if m := byName[d.Name]; m != nil && metav1.IsControlledBy(m, &c) {
+			months = append(months, m)
+			if !m.EffectiveState().Finished() && m.FirstAdmittedAt() == nil {
+				order = append(order, d.Name)
+			}
+		}
+	}
+
+	summary := aggregate.Summarize(&c.Spec, months, now)
+	progress := gate.Progression(&c.Spec, summary.ByPhase)
+	in := admission.Input{
+		Now: now, Months: months, Order: c.Spec.Order, MinMonthAge: int(ptrOr(c.Spec.MinMonthAge, 12)),
+		Suspended:   c.Spec.Suspend || c.Spec.Mode == v1alpha1.ModePlan || len(conflicts) > 0,
+		BudgetLimit: int64(c.Spec.Budget.ISBNdbCallsPerDay), BudgetUsed: summary.Budget.ISBNdbCalls,
+		Estimate: summary.PaidCallsPerMonth, PausedUntil: summary.PausedUntil,
+	}
+	if progress.Current >= 0 {
+		in.Phase = &c.Spec.Phases[progress.Current]
+	}
+	decision := admission.Decide(in)
+	admitted, err := r.admit(ctx, decision.Admit, now, written)
+	r.expect.set(req.NamespacedName, expected{written: written, since: now})
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if admitted > 0 {
+		r.Recorder.Eventf(&c, nil, corev1.EventTypeNormal, EventMonthsAdmitted, "Admit", "Admitted %d month(s) of phase %s", admitted, in.Phase.Name)
+	}
+
+	status := r.buildStatus(&c, summary, progress, decision, admitted, conflicts, order, now)
+	r.emitTransitions(&c, &status)
+	if !equality.Semantic.DeepEqual(c.Status, status) {
+		c.Status = status
+		if err := r.Status().Update(ctx, &c); err != nil {
+			return ctrl.Result{}, ignoreConflict(err)
+		}
+		logger.V(1).Info("Updated BackfillCampaign status", "progress", status.Progress, "phase", status.CurrentPhase)
+	}
+	if decision.Next != nil {
+		return ctrl.Result{RequeueAfter: max(decision.Next.Sub(now), time.Second)}, nil
+	}
+	return ctrl.Result{}, nil
+}
+
+// syncMonths creates missing months (suspended, owned by the campaign), keeps the phase and
+// prompt of unstarted months in step with the spec, and deletes never-admitted months the
+// spec no longer covers. A month name taken by an object the campaign does not own is a
+// conflict: it is reported, never adopted by force.
+func (r *CampaignReconciler) syncMonths(ctx context.Context, c *v1alpha1.BackfillCampaign, desired []plan.Month, byName map[string]*v1alpha1.BackfillMonth, written map[string]string) ([]string, error) {
+	var conflicts []string
+	want := make(map[string]bool, len(desired))
+	created := 0
+	for _, d := range desired {
+		want[d.Name] = true
+		m := byName[d.Name]
+		if m == nil {
+			nm := newMonth(c, d)
+			if err := ctrl.SetControllerReference(c, nm, r.Scheme); err != nil {
+				return nil, err
+			}
+			err := r.Create(ctx, nm)
+			switch {
+			case err == nil:
+				written[nm.Name] = nm.ResourceVersion
+				byName[nm.Name] = nm
+				created++
+				continue
+			case apierrors.IsAlreadyExists(err):
+				conflicts = append(conflicts, d.Name)
+				continue
+			default:
+				return conflicts, fmt.Errorf("creating month %s: %w", d.Name, err)
+			}
+		}
+		if !metav1.IsControlledBy(m, c) {
+			conflicts = append(conflicts, d.Name)
+			continue
+		}
+		if m.EffectiveState() == v1alpha1.MonthPending && m.FirstAdmittedAt() == nil &&
+			(m.Spec.Phase != d.Phase || m.Spec.PromptVariant != d.PromptVariant || m.Spec.BooksPerMonth != c.Spec.BooksPerMonth) {
+			m.Spec.Phase, m.Spec.PromptVariant, m.Spec.BooksPerMonth = d.Phase, d.PromptVariant, booksPerMonth(c)
+			m.Labels[v1alpha1.LabelPhase] = d.Phase
+			if err := r.Update(ctx, m); err != nil {
+				return conflicts, ignoreConflict(err)
+			}
+			written[m.Name] = m.ResourceVersion
+		}
+	}
+	for name, m := range byName {
+		if want[name] || !metav1.IsControlledBy(m, c) || m.FirstAdmittedAt() != nil || m.EffectiveState() != v1alpha1.MonthPending {
+			continue
+		}
+		if err := r.Delete(ctx, m); client.IgnoreNotFound(err) != nil {
+			return conflicts, fmt.Errorf("deleting month %s the spec no longer covers: %w", name, err)
+		}
+		delete(byName, name)
+	}
+	if created > 0 {
+		r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, EventMonthsPlanned, "Plan", "Created %d BackfillMonth(s)", created)
+	}
+	if len(conflicts) > 0 {
+		r.Recorder.Eventf(c, nil, corev1.EventTypeWarning, EventNameConflict, "Plan",
+			"%d month name(s) are taken by objects this campaign does not own, e.g. %s", len(conflicts), conflicts[0])
+	}
+	return conflicts, nil
+}
+
+func newMonth(c *v1alpha1.BackfillCampaign, d plan.Month) *v1alpha1.BackfillMonth {
+	return &v1alpha1.BackfillMonth{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: d.Name, Namespace: c.Namespace,
+			Labels: map[string]string{v1alpha1.LabelCampaign: c.Name, v1alpha1.LabelPhase: d.Phase},
+		},
+		Spec: v1alpha1.BackfillMonthSpec{
+			Campaign: c.Name, Phase: d.Phase,
+			Year: int32(d.YearMonth.Year), Month: int32(d.YearMonth.Month),
+			PromptVariant: d.PromptVariant, BooksPerMonth: booksPerMonth(c), Suspend: true,
+		},
+	}
+}
+
+func booksPerMonth(c *v1alpha1.BackfillCampaign) int32 {
+	if c.Spec.BooksPerMonth == 0 {
+		return 20
+	}
+	return c.Spec.BooksPerMonth
+}
+
+// admit unsuspends the months admission chose, recording the first admission time that the
+// cadence counts. Each update carries the cached resourceVersion, so a stale decision fails
+// with a conflict instead of admitting twice.
+func (r *CampaignReconciler) admit(ctx context.Context, months []*v1alpha1.BackfillMonth, now time.Time, written map[string]string) (int, error) {
+	n := 0
+	for _, m := range months {
+		m.Spec.Suspend = false
+		if m.FirstAdmittedAt() == nil {
+			if m.Annotations == nil {
+				m.Annotations = map[string]string{}
+			}
+			m.Annotations[v1alpha1.AnnotationFirstAdmittedAt] = now.UTC().Format(time.RFC3339)
+		}
+		if err := r.Update(ctx, m); err != nil {
+			if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+				return n, nil // decided from an old copy: the next pass decides again
+			}
+			return n, fmt.Errorf("admitting month %s: %w", m.Name, err)
+		}
+		written[m.Name] = m.ResourceVersion
+		n++
+	}
+	return n, nil
+}
+
+func (r *CampaignReconciler) buildStatus(c *v1alpha1.BackfillCampaign, s aggregate.Summary, p gate.Progress, d admission.Decision,
+	admitted int, conflicts []string, order []string, now time.Time) v1alpha1.BackfillCampaignStatus {
+	st := v1alpha1.BackfillCampaignStatus{
+		ObservedGeneration: c.Generation,
+		Conditions:         append([]metav1.Condition(nil), c.Status.Conditions...),
+		Progress:           aggregate.Progress(s.Months),
+		Months:             s.Months,
+		Totals:             s.Totals,
+		Phases:             s.Phases,
+		AdmittedLast24h:    int32(d.AdmittedInWindow + admitted),
+	}
+	for i := range st.Phases {
+		st.Phases[i].State = p.States[i]
+		st.Phases[i].Gate = p.Messages[i]
+	}
+	switch {
+	case p.Current >= 0:
+		st.CurrentPhase = c.Spec.Phases[p.Current].Name
+	case p.Blocked >= 0:
+		st.CurrentPhase = c.Spec.Phases[p.Blocked].Name
+	}
+	budget := s.Budget
+	st.Budget = &budget
+	if d.Next != nil && len(d.Admit) == 0 || d.Next != nil && d.Blocked != admission.BlockedNone {
+		st.NextAdmissionTime = &metav1.Time{Time: d.Next.UTC().Truncate(time.Second)}
+	}
+	models := r.Models
+	if models == 0 {
+		models = 2
+	}
+	estimate, eta := aggregate.Estimate(&c.Spec, s, models, order, now)
+	st.Plan = &estimate
+	if estimate.MonthsRemaining > 0 {
+		st.EstimatedCompletionTime = &metav1.Time{Time: eta}
+	}
+
+	gen := c.Generation
+	finished := s.Months.Completed+s.Months.Failed == s.Months.Total && s.Months.Total > 0
+	allPhasesDone := p.Current < 0 && p.Blocked < 0
+	switch {
+	case len(conflicts) > 0:
+		setKstatus(&st.Conditions, gen, false, false, true, v1alpha1.ReasonNameConflict,
+			fmt.Sprintf("month names taken by objects this campaign does not own: %s; delete or rename them", strings.Join(head(conflicts, 5), ", ")))
+	case c.Spec.Mode == v1alpha1.ModePlan:
+		setKstatus(&st.Conditions, gen, true, false, false, v1alpha1.ReasonPlanned,
+			fmt.Sprintf("Plan mode: %d months, about %d days, %d LLM and %d ISBNdb calls estimated", estimate.MonthsRemaining, estimate.Days, estimate.LLMCalls, estimate.ISBNdbCalls))
+	case p.Blocked >= 0 && p.States[p.Blocked] == v1alpha1.PhaseGateBlocked:
+		setKstatus(&st.Conditions, gen, false, false, true, v1alpha1.ReasonGateBlocked,
+			fmt.Sprintf("phase %s gate does not hold: %s", c.Spec.Phases[p.Blocked].Name, p.Messages[p.Blocked]))
+	case p.Blocked >= 0:
+		setKstatus(&st.Conditions, gen, false, false, false, v1alpha1.ReasonAwaitingApproval, p.Messages[p.Blocked])
+	case finished && allPhasesDone:
+		msg := fmt.Sprintf("all %d months finished: %d completed, %d failed; resolution rate %s%%", s.Months.Total, s.Months.Completed, s.Months.Failed, s.Totals.ResolutionRate)
+		setKstatus(&st.Conditions, gen, true, false, false, v1alpha1.ReasonCompleted, msg)
+	case c.Spec.Suspend:
+		setKstatus(&st.Conditions, gen, false, false, false, v1alpha1.ReasonSuspended, "suspended: no month is admitted; running Jobs finish")
+	default:
+		setKstatus(&st.Conditions, gen, false, true, false, v1alpha1.ReasonProgressing,
+			fmt.Sprintf("phase %s: %s months finished%s", st.CurrentPhase, st.Progress, blockedSuffix(d)))
+	}
+	if p.Blocked >= 0 && p.States[p.Blocked] == v1alpha1.PhaseGateBlocked {
+		setCondition(&st.Conditions, gen, v1alpha1.ConditionGateBlocked, metav1.ConditionTrue, v1alpha1.ReasonGateBlocked, p.Messages[p.Blocked])
+	} else {
+		setCondition(&st.Conditions, gen, v1alpha1.ConditionGateBlocked, metav1.ConditionFalse, v1alpha1.ReasonGateHolds, "no gate blocks the campaign")
+	}
+	switch d.Blocked {
+	case admission.BlockedQuota:
+		setCondition(&st.Conditions, gen, v1alpha1.ConditionBudgetExhausted, metav1.ConditionTrue, v1alpha1.ReasonQuotaExhausted,
+			fmt.Sprintf("ISBNdb reported its quota exhausted; admissions resume at %s (UTC reset)", d.Next.UTC().Format(time.RFC3339)))
+	case admission.BlockedBudget:
+		setCondition(&st.Conditions, gen, v1alpha1.ConditionBudgetExhausted, metav1.ConditionTrue, v1alpha1.ReasonBudgetExhausted,
+			fmt.Sprintf("%d of %d ISBNdb calls used today; admissions resume at %s (UTC reset)", s.Budget.ISBNdbCalls, s.Budget.Limit, d.Next.UTC().Format(time.RFC3339)))
+	default:
+		setCondition(&st.Conditions, gen, v1alpha1.ConditionBudgetExhausted, metav1.ConditionFalse, v1alpha1.ReasonWithinBudget,
+			fmt.Sprintf("%d ISBNdb calls used today", s.Budget.ISBNdbCalls))
+	}
+	if s.Unmirrored > 0 {
+		setCondition(&st.Conditions, gen, v1alpha1.ConditionMirrored, metav1.ConditionFalse, v1alpha1.ReasonDatabaseDown,
+			fmt.Sprintf("%d month(s) not yet mirrored into backfill_log", s.Unmirrored))
+	} else {
+		setCondition(&st.Conditions, gen, v1alpha1.ConditionMirrored, metav1.ConditionTrue, v1alpha1.ReasonMirrored, "backfill_log holds every month's state")
+	}
+	return st
+}
+
+func blockedSuffix(d admission.Decision) string {
+	switch d.Blocked {
+	case admission.BlockedNone, admission.BlockedNothingLeft:
+		return ""
+	case admission.BlockedConcurrency:
+		return "; waiting for running months (concurrency)"
+	case admission.BlockedCadence:
+		return "; cadence reached for the last 24h"
+	case admission.BlockedMonthAge:
+		return "; remaining months are younger than minMonthAge"
+	case admission.BlockedBackoff:
+		return "; retries waiting for backoff"
+	default:
+		return "; " + string(d.Blocked)
+	}
+}
+
+// emitTransitions records events for phase and campaign transitions, comparing with the
+// status as it was.
+func (r *CampaignReconciler) emitTransitions(c *v1alpha1.BackfillCampaign, st *v1alpha1.BackfillCampaignStatus) {
+	old := map[string]v1alpha1.PhaseState{}
+	for _, p := range c.Status.Phases {
+		old[p.Name] = p.State
+	}
+	for _, p := range st.Phases {
+		if old[p.Name] == p.State {
+			continue
+		}
+		switch p.State {
+		case v1alpha1.PhaseActive:
+			r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, EventPhaseStarted, "Advance", "Phase %s started", p.Name)
+		case v1alpha1.PhaseCompleted:
+			r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, EventPhaseCompleted, "Advance", "Phase %s completed: %s", p.Name, p.Gate)
+		case v1alpha1.PhaseGateBlocked:
+			r.Recorder.Eventf(c, nil, corev1.EventTypeWarning, EventGateBlocked, "Gate", "Phase %s gate blocks the next phase: %s", p.Name, p.Gate)
+		case v1alpha1.PhaseAwaitingApproval:
+			r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, EventAwaitingApproval, "Gate", "Phase %s awaits approval in spec.approvedPhases", p.Name)
+		}
+	}
+	was := meta.FindStatusCondition(c.Status.Conditions, v1alpha1.ConditionBudgetExhausted)
+	now := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionBudgetExhausted)
+	if now != nil && now.Status == metav1.ConditionTrue && (was == nil || was.Status != metav1.ConditionTrue) {
+		r.Recorder.Eventf(c, nil, corev1.EventTypeWarning, EventBudgetExhausted, "Admit", "%s", now.Message)
+	}
+	wasReady := meta.FindStatusCondition(c.Status.Conditions, v1alpha1.ConditionReady)
+	ready := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionReady)
+	if ready != nil && ready.Reason == v1alpha1.ReasonCompleted && (wasReady == nil || wasReady.Reason != v1alpha1.ReasonCompleted) {
+		r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, EventCampaignCompleted, "Complete", "%s", ready.Message)
+	}
+}
+
+func head(s []string, n int) []string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func ptrOr(p *int32, def int32) int32 {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+// SetupWithManager indexes months by campaign and watches campaigns and their months, with
+// month events coalesced per campaign.
+func (r *CampaignReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.BackfillMonth{}, IndexMonthCampaign, func(o client.Object) []string {
+		return []string{o.(*v1alpha1.BackfillMonth).Spec.Campaign}
+	}); err != nil {
+		return err
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.BackfillCampaign{}).
+		Watches(&v1alpha1.BackfillMonth{}, coalescedOwner{}).
+		Named("backfillcampaign").
+		Complete(r)
+}
+
+// coalescedOwner enqueues a month's campaign after a short delay; the work queue merges the
+// repeats, so thousands of month changes cost a handful of campaign passes.
+type coalescedOwner struct{}
+
+func (coalescedOwner) enqueue(o client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	m, ok := o.(*v1alpha1.BackfillMonth)
+	if !ok {
+		return
+	}
+	q.AddAfter(reconcile.Request{NamespacedName: types.NamespacedName{Namespace: m.Namespace, Name: m.Spec.Campaign}}, CoalesceMonthEvents)
+}
+
+func (h coalescedOwner) Create(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	h.enqueue(e.Object, q)
+}
+
+func (h coalescedOwner) Update(_ context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	h.enqueue(e.ObjectNew, q)
+}
+
+func (h coalescedOwner) Delete(_ context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	h.enqueue(e.Object, q)
+}
+
+func (h coalescedOwner) Generic(_ context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	h.enqueue(e.Object, q)
+}
+
+var _ handler.EventHandler = coalescedOwner{}
