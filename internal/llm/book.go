@@ -55,7 +55,7 @@ func ResponseSchema() map[string]any {
 			"publication_month": map[string]any{"type": "integer", "minimum": 1, "maximum": 12},
 			"significance":      map[string]any{"type": "string", "description": "one line on why the book matters"},
 		},
-		"required": []any{"title", "author", "publisher", "format", "publication_year", "publication_month", "significance"},
+		"required":             []any{"title", "author", "publisher", "format", "publication_year", "publication_month", "significance"},
 		"additionalProperties": false,
 	}
 	return map[string]any{
