@@ -9,6 +9,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -22,15 +23,26 @@ var migrations embed.FS
 // migrationLockID is the advisory lock that serialises migrations across replicas and workers.
 const migrationLockID = 7_412_730_001
 
-// Connect opens a pool for url and applies any pending migration before returning it.
-func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
+// Open creates a pool for url without connecting yet, so a database that is down does not
+// keep the caller from starting. Errors never contain the URL (it may hold a password).
+func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("parsing database URL: %w", err)
+		return nil, fmt.Errorf("parsing database URL: invalid connection string")
 	}
+	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("opening database pool: %w", err)
+	}
+	return pool, nil
+}
+
+// Connect opens a pool for url and applies any pending migration before returning it.
+func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	pool, err := Open(ctx, url)
+	if err != nil {
+		return nil, err
 	}
 	if err := Migrate(ctx, pool); err != nil {
 		pool.Close()

@@ -1,0 +1,168 @@
+// Package manager assembles the operator's controller manager: the scheme, a cache that holds
+// only the operator's own Jobs and pods, both controllers, the database connection (optional,
+// and never required to make progress), probes, metrics and leader election.
+package manager
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+	"github.com/ooheynerds/backfill-operator/controllers"
+	"github.com/ooheynerds/backfill-operator/internal/database"
+	"github.com/ooheynerds/backfill-operator/internal/mirror"
+)
+
+// Scheme knows the built-in kinds and the operator's kinds.
+func Scheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		panic(err)
+	}
+	if err := v1alpha1.AddToScheme(s); err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Options configure the manager.
+type Options struct {
+	MetricsAddr    string // "0" disables metrics
+	SecureMetrics  bool   // serve metrics over HTTPS with authentication and authorization
+	ProbeAddr      string // "0" disables probes
+	LeaderElection bool
+	// LeaderElectionNamespace is where the lease lives (defaults to the in-cluster namespace).
+	LeaderElectionNamespace string
+	// DatabaseURL is the manager's PostgreSQL; empty runs without the mirror and reads results
+	// from the attempts' termination messages only.
+	DatabaseURL string
+	// Jobs builds each attempt's Job.
+	Jobs controllers.JobFactory
+	// Clock is injected by tests to walk through days; the real clock otherwise.
+	Clock clock.PassiveClock
+	// Models is how many LLMs a month calls, for plan estimates.
+	Models int
+}
+
+// New builds a manager with both controllers registered. The returned close function
+// releases the database pool once the manager has stopped.
+func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, func(), error) {
+	if o.Clock == nil {
+		o.Clock = clock.RealClock{}
+	}
+	own := labels.SelectorFromSet(labels.Set{v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue})
+	metrics := metricsserver.Options{BindAddress: o.MetricsAddr}
+	if o.SecureMetrics {
+		metrics.SecureServing = true
+		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	shutdown := 30 * time.Second
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                        Scheme(),
+		Metrics:                       metrics,
+		HealthProbeBindAddress:        o.ProbeAddr,
+		LeaderElection:                o.LeaderElection,
+		LeaderElectionID:              "backfill-operator.alexandria.ooheynerds.com",
+		LeaderElectionNamespace:       o.LeaderElectionNamespace,
+		LeaderElectionReleaseOnCancel: true,
+		GracefulShutdownTimeout:       &shutdown,
+		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
+			// only the operator's own Jobs and their pods, never the cluster's
+			&batchv1.Job{}: {Label: own},
+			&corev1.Pod{}:  {Label: own},
+		}},
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating manager: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return nil, nil, err
+	}
+	if err := mgr.AddReadyzCheck("readyz", func(req *http.Request) error {
+		if !mgr.GetCache().WaitForCacheSync(req.Context()) {
+			return fmt.Errorf("cache not synced")
+		}
+		return nil
+	}); err != nil {
+		return nil, nil, err
+	}
+
+	var pool *pgxpool.Pool
+	closeDB := func() {}
+	if o.DatabaseURL != "" {
+		if pool, err = database.Open(ctx, o.DatabaseURL); err != nil {
+			return nil, nil, err
+		}
+		closeDB = pool.Close
+		if err := mgr.Add(migrator{pool: pool}); err != nil {
+			return nil, nil, err
+		}
+	}
+	results := controllers.Results{Client: mgr.GetClient()}
+	var mirrorWriter controllers.Mirror
+	if pool != nil {
+		results.DB = pool
+		mirrorWriter = poolMirror{pool}
+	}
+	if err := (&controllers.CampaignReconciler{
+		Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: o.Clock,
+		Recorder: mgr.GetEventRecorder("backfillcampaign-controller"), Models: o.Models,
+	}).SetupWithManager(ctx, mgr); err != nil {
+		return nil, nil, fmt.Errorf("setting up campaign controller: %w", err)
+	}
+	if err := (&controllers.MonthReconciler{
+		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Clock: o.Clock,
+		Recorder: mgr.GetEventRecorder("backfillmonth-controller"), Jobs: o.Jobs, Results: results, Mirror: mirrorWriter,
+	}).SetupWithManager(mgr); err != nil {
+		return nil, nil, fmt.Errorf("setting up month controller: %w", err)
+	}
+	return mgr, closeDB, nil
+}
+
+type poolMirror struct{ pool *pgxpool.Pool }
+
+func (m poolMirror) Upsert(ctx context.Context, row mirror.Row) error { return mirror.Upsert(ctx, m.pool, row) }
+
+// migrator applies the schema once the database is reachable, retrying through an outage
+// instead of keeping the manager from starting: months still progress meanwhile.
+type migrator struct{ pool *pgxpool.Pool }
+
+func (m migrator) Start(ctx context.Context) error {
+	logger := log.FromContext(ctx).WithName("migrations")
+	delay := time.Second
+	for {
+		err := database.Migrate(ctx, m.pool)
+		if err == nil {
+			logger.Info("Database schema is up to date")
+			return nil
+		}
+		logger.Info("Database not ready; will retry", "error", err.Error(), "after", delay)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(delay):
+		}
+		delay = min(delay*2, 30*time.Second)
+	}
+}
+
+// NeedLeaderElection lets every replica wait for the schema, not only the leader.
+func (migrator) NeedLeaderElection() bool { return false }
