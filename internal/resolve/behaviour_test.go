@@ -461,3 +461,37 @@ func TestAPIKeysNeverInErrors(t *testing.T) {
 		t.Errorf("redactURL = %s", got)
 	}
 }
+
+// TestOpenLibraryEditionPinning: Open Library's search gives a work with the ISBNs of all its
+// editions; the edition records (reached through a 302, counted as its own request) decide which
+// ISBN is the edition of the book's year.
+func TestOpenLibraryEditionPinning(t *testing.T) {
+	ol := newStub(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		switch r.URL.Path {
+		case "/search.json":
+			writeBody(w, 200, `{"numFound":1,"docs":[{"key":"/works/OL1W","title":"The Road","author_name":["Cormac McCarthy"],
+			 "first_publish_year":2006,"isbn":["9780307387899","0307265439"]}]}`)
+		case "/isbn/9780307387899.json":
+			http.Redirect(w, r, "/books/OL2M.json", http.StatusFound)
+		case "/isbn/9780307265432.json":
+			http.Redirect(w, r, "/books/OL1M.json", http.StatusFound)
+		case "/books/OL2M.json":
+			writeBody(w, 200, `{"key":"/books/OL2M","title":"The Road","publish_date":"March 28, 2008","isbn_13":["9780307387899"]}`)
+		case "/books/OL1M.json":
+			writeBody(w, 200, `{"key":"/books/OL1M","title":"The Road","publish_date":"September 26, 2006","isbn_10":["0307265439"]}`)
+		default:
+			writeBody(w, 404, `{"error":"notfound"}`)
+		}
+	})
+	r, _ := testResolver(t, StrategyOrdered, [][2]string{{SourceOpenLibrary, ol.URL}}, nil)
+	res, rep, err := r.Resolve(t.Context(), []Query{{Title: "The Road", Author: "Cormac McCarthy", Year: 2006}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].ISBN13 != "9780307265432" {
+		t.Errorf("resolved to %q, want the 2006 edition 9780307265432", res[0].ISBN13)
+	}
+	if rep.Calls[SourceOpenLibrary] != 5 || ol.count() != 5 {
+		t.Errorf("counted %d calls, server saw %d; want 5 (search + 2 lookups of 2 requests each)", rep.Calls[SourceOpenLibrary], ol.count())
+	}
+}

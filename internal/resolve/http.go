@@ -217,7 +217,20 @@ func (e *endpoint) once(ctx context.Context, st *attemptState, req request) (res
 		hreq.Header.Set("Accept", "application/json")
 	}
 	st.count(e.name)
-	hres, err := e.client.Do(hreq)
+	// Redirects (Open Library's /isbn/{isbn}.json answers 302) are further requests: they are
+	// counted and rate-limited like the first one.
+	client := *e.client
+	client.CheckRedirect = func(next *http.Request, via []*http.Request) error {
+		if len(via) >= 5 {
+			return errors.New("stopped after 5 redirects")
+		}
+		if err := e.limiter.Wait(next.Context()); err != nil {
+			return err
+		}
+		st.count(e.name)
+		return nil
+	}
+	hres, err := client.Do(hreq)
 	if err != nil {
 		return response{}, 0, outcomeRetry, fmt.Errorf("%s: %s %s: %w", e.name, req.method, redactURL(req.url), redactErr(err))
 	}

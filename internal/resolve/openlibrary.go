@@ -15,7 +15,15 @@ import (
 // unless the doc carries edition sub-documents.
 type openLibrary struct{ ep *endpoint }
 
-func newOpenLibrary(ep *endpoint) *openLibrary { return &openLibrary{ep: ep} }
+func newOpenLibrary(ep *endpoint) *openLibrary {
+	ep.classify = func(status int, body []byte) outcome {
+		if status == http.StatusNotFound { // an ISBN Open Library does not hold
+			return outcomeNoHits
+		}
+		return defaultClassify(status, body)
+	}
+	return &openLibrary{ep: ep}
+}
 
 // openLibraryFields must be explicit: since 2025 search.json omits `isbn` unless asked for it.
 const openLibraryFields = "key,title,subtitle,author_name,first_publish_year,isbn,editions,editions.title,editions.isbn,editions.publish_date"
@@ -75,4 +83,34 @@ func (s *openLibrary) search(ctx context.Context, st *attemptState, q Query) ([]
 	}
 	u.RawQuery = v.Encode()
 	return s.ep.fetch(ctx, st, request{method: http.MethodGet, url: u}, decodeOpenLibrary)
+}
+
+// olEdition is the part of an edition record (/books/OL…M.json) the resolver reads. Author names
+// are not in it (only keys), so the work's names are carried over by the caller.
+type olEdition struct {
+	Title       string   `json:"title"`
+	PublishDate string   `json:"publish_date"`
+	ISBN13      []string `json:"isbn_13"`
+	ISBN10      []string `json:"isbn_10"`
+}
+
+// edition asks /isbn/{isbn}.json (a 302 to the edition record) for the publication year of one
+// of a work's ISBNs, turning a work-level candidate into an edition-level one.
+func (s *openLibrary) edition(ctx context.Context, st *attemptState, work candidate) ([]candidate, error) {
+	u, err := url.Parse(strings.TrimRight(s.ep.cfg.BaseURL, "/") + "/isbn/" + work.isbn13 + ".json")
+	if err != nil {
+		return nil, fmt.Errorf("openlibrary: base URL: %w", err)
+	}
+	return s.ep.fetch(ctx, st, request{method: http.MethodGet, url: u}, func(body []byte) ([]candidate, error) {
+		var e olEdition
+		if err := json.Unmarshal(body, &e); err != nil {
+			return nil, fmt.Errorf("openlibrary: decoding edition: %w", err)
+		}
+		title := e.Title
+		if title == "" {
+			title = work.title
+		}
+		year := yearOf(e.PublishDate)
+		return candidatesFrom(SourceOpenLibrary, title, work.authors, year, year != 0, append(e.ISBN13, e.ISBN10...)...), nil
+	})
 }

@@ -113,11 +113,15 @@ type Config struct {
 	// ConfirmWithISBNdb lets StrategyFrugal send the free sources' candidates to ISBNdb's batch
 	// lookup (one call per BatchSize ISBNs) to learn their editions and gain agreement.
 	ConfirmWithISBNdb bool
-	Concurrency       int           // books resolved at once
-	NegativeCacheTTL  time.Duration // a cached miss younger than this is trusted
-	Retry             RetryPolicy
-	UserAgent         string // identifies the app, as Open Library and Wikidata ask
-	Now               func() time.Time
+	// EditionLookups is how many of a work's ISBNs Open Library is asked about (one free
+	// /isbn/{isbn}.json call each) for a book whose candidates are only work-level and disagree,
+	// so that the edition of the book's year is chosen rather than any edition of the work.
+	EditionLookups   int
+	Concurrency      int           // books resolved at once
+	NegativeCacheTTL time.Duration // a cached miss younger than this is trusted
+	Retry            RetryPolicy
+	UserAgent        string // identifies the app, as Open Library and Wikidata ask
+	Now              func() time.Time
 }
 
 // DefaultSourceConfig returns the defaults for a source: its real host and the rate the provider
@@ -160,6 +164,7 @@ func DefaultConfig() Config {
 		SearchISBNdbWhenUnresolved: true,
 		ISBNdbSearchShare:          0.2,
 		ConfirmWithISBNdb:          true,
+		EditionLookups:             4,
 		Concurrency:                8,
 		NegativeCacheTTL:           30 * 24 * time.Hour,
 		Retry:                      RetryPolicy{MaxAttempts: 4, BaseDelay: 500 * time.Millisecond, MaxDelay: 8 * time.Second, MaxWait: 60 * time.Second},
@@ -419,6 +424,7 @@ func (r *Resolver) resolveOrdered(ctx context.Context, st *attemptState, books [
 				break
 			}
 		}
+		r.pinEdition(ctx, st, b)
 		b.result, b.resolved = r.choose(b.query, b.cands)
 	})
 }
@@ -450,6 +456,9 @@ func (r *Resolver) resolveFrugal(ctx context.Context, st *attemptState, books []
 		if err := r.confirm(ctx, st, *paid, books); err != nil {
 			return err
 		}
+	}
+	if err := r.forEach(ctx, books, func(b *bookState) { r.pinEdition(ctx, st, b) }); err != nil {
+		return err
 	}
 	var unresolved []*bookState
 	for _, b := range books {
@@ -536,4 +545,55 @@ func (r *Resolver) worthSearching(unresolved []*bookState, total int) []*bookSta
 	}
 	slices.SortStableFunc(rest, func(a, b *bookState) int { return cmp.Compare(evidence(b), evidence(a)) })
 	return append(must, rest[:min(len(rest), max(0, budget-len(must)))]...)
+}
+
+// pinEdition resolves the ambiguity of work-level candidates: when a book's best answer is an
+// ISBN known only as "one of the work's editions" and the work has several, Open Library's
+// edition records tell which edition belongs to the book's year.
+func (r *Resolver) pinEdition(ctx context.Context, st *attemptState, b *bookState) {
+	if r.cfg.EditionLookups <= 0 || b.query.Year == 0 {
+		return
+	}
+	if c, ok := r.choose(b.query, b.cands); !ok || c.strong {
+		return
+	}
+	var ol *openLibrary
+	for _, s := range r.sources {
+		if o, isOL := s.searcher.(*openLibrary); isOL {
+			ol = o
+		}
+	}
+	if ol == nil {
+		return
+	}
+	known := map[string]bool{} // ISBNs some source already placed in an edition
+	for _, c := range b.cands {
+		if c.edition {
+			known[c.isbn13] = true
+		}
+	}
+	var open []candidate
+	for _, c := range b.cands {
+		if !c.edition && !known[c.isbn13] && r.verified(b.query, c) {
+			known[c.isbn13] = true
+			open = append(open, c)
+		}
+	}
+	if len(open) < 2 {
+		return
+	}
+	for _, c := range open[:min(len(open), r.cfg.EditionLookups)] {
+		if st.isExhausted(SourceOpenLibrary) {
+			return
+		}
+		eds, err := ol.edition(ctx, st, c)
+		if err != nil {
+			b.incomplete = true
+			continue
+		}
+		b.cands = append(b.cands, eds...)
+		if c, ok := r.choose(b.query, b.cands); ok && c.strong {
+			return
+		}
+	}
 }

@@ -94,20 +94,22 @@ func (r *Resolver) verified(q Query, c candidate) bool {
 // choose picks the book's ISBN among its candidates, or reports none. Every candidate is
 // verified first; an ISBN that any source places in an edition of the wrong year is excluded
 // even where another source offered it without a year. Among the rest it prefers an ISBN whose
-// edition year is confirmed, then the one most sources agree on, then the most preferred source.
+// edition year is confirmed, then the edition closest to the book's year, then the one most
+// sources agree on, then the most preferred source.
 func (r *Resolver) choose(q Query, cands []candidate) (choice, bool) {
 	type group struct {
 		isbn13       string
 		sources      []string
 		editionMatch bool
 		wrongEdition bool
+		yearDistance int // between the book and the closest edition-level year; large when unknown
 		score        float64
 	}
 	groups := map[string]*group{}
 	for _, c := range cands {
 		g := groups[c.isbn13]
 		if g == nil {
-			g = &group{isbn13: c.isbn13}
+			g = &group{isbn13: c.isbn13, yearDistance: 1 << 30}
 			groups[c.isbn13] = g
 		}
 		if c.edition && c.year != 0 && q.Year != 0 && !r.yearFits(q, c) {
@@ -121,6 +123,9 @@ func (r *Resolver) choose(q Query, cands []candidate) (choice, bool) {
 		}
 		if c.edition && (c.year != 0 || q.Year == 0) {
 			g.editionMatch = true
+			if c.year != 0 && q.Year != 0 {
+				g.yearDistance = min(g.yearDistance, max(c.year-q.Year, q.Year-c.year))
+			}
 		}
 		t, a := similarity(q, c)
 		g.score = max(g.score, t+a)
@@ -141,6 +146,9 @@ func (r *Resolver) choose(q Query, cands []candidate) (choice, bool) {
 				return -1
 			}
 			return 1
+		}
+		if c := cmp.Compare(a.yearDistance, b.yearDistance); c != 0 {
+			return c
 		}
 		if c := cmp.Compare(len(b.sources), len(a.sources)); c != 0 {
 			return c
