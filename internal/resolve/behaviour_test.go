@@ -495,3 +495,20 @@ func TestOpenLibraryEditionPinning(t *testing.T) {
 		t.Errorf("counted %d calls, server saw %d; want 5 (search + 2 lookups of 2 requests each)", rep.Calls[SourceOpenLibrary], ol.count())
 	}
 }
+
+// TestTimeoutsAreRetriedAndCounted: a source that never answers costs Timeout per request, each
+// request is counted, and the book stays an incomplete miss rather than a negative answer.
+func TestTimeoutsAreRetriedAndCounted(t *testing.T) {
+	hang := newStub(t, func(w http.ResponseWriter, r *http.Request, n int) { <-r.Context().Done() })
+	r, _ := testResolver(t, StrategyOrdered, [][2]string{{SourceLOC, hang.URL}}, func(c *Config) {
+		c.Sources[0].Timeout = 20 * time.Millisecond
+		c.Retry.MaxAttempts = 2
+	})
+	res, rep, err := r.Resolve(t.Context(), []Query{{Title: "The Road", Author: "Cormac McCarthy", Year: 2006}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Calls[SourceLOC] != 2 || rep.Failures[SourceLOC] != 1 || res[0].ISBN13 != "" || !res[0].Incomplete {
+		t.Errorf("after timeouts: %+v, report %+v; want 2 calls, 1 failure, an incomplete miss", res[0], rep)
+	}
+}
