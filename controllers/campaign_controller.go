@@ -46,9 +46,9 @@ const (
 // IndexMonthCampaign indexes months by the campaign they belong to.
 const IndexMonthCampaign = "spec.campaign"
 
-// CoalesceMonthEvents is how long month events wait before they trigger a campaign pass, so
-// that a burst of month changes costs one aggregation, not one per month.
-const CoalesceMonthEvents = 500 * time.Millisecond
+// DefaultCoalesce is how long month events wait before they trigger a campaign pass, so that
+// a burst of month changes costs one aggregation, not one per month.
+const DefaultCoalesce = 500 * time.Millisecond
 
 // CampaignReconciler plans a campaign's months, is the only admission authority, advances
 // phases through their gates and aggregates the campaign's status.
@@ -59,6 +59,8 @@ type CampaignReconciler struct {
 	Recorder recorder.EventRecorder
 	// Models is how many LLMs a month calls, for the plan's estimate.
 	Models int
+	// Coalesce delays campaign passes triggered by month events (DefaultCoalesce when zero).
+	Coalesce time.Duration
 
 	expect expectations
 }
@@ -407,6 +409,9 @@ func ptrOr(p *int32, def int32) int32 {
 // SetupWithManager indexes months by campaign and watches campaigns and their months, with
 // month events coalesced per campaign.
 func (r *CampaignReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	if r.Coalesce == 0 {
+		r.Coalesce = DefaultCoalesce
+	}
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.BackfillMonth{}, IndexMonthCampaign, func(o client.Object) []string {
 		return []string{o.(*v1alpha1.BackfillMonth).Spec.Campaign}
 	}); err != nil {
@@ -414,21 +419,21 @@ func (r *CampaignReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Mana
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.BackfillCampaign{}).
-		Watches(&v1alpha1.BackfillMonth{}, coalescedOwner{}).
+		Watches(&v1alpha1.BackfillMonth{}, coalescedOwner{delay: r.Coalesce}).
 		Named("backfillcampaign").
 		Complete(r)
 }
 
 // coalescedOwner enqueues a month's campaign after a short delay; the work queue merges the
 // repeats, so thousands of month changes cost a handful of campaign passes.
-type coalescedOwner struct{}
+type coalescedOwner struct{ delay time.Duration }
 
-func (coalescedOwner) enqueue(o client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+func (h coalescedOwner) enqueue(o client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 	m, ok := o.(*v1alpha1.BackfillMonth)
 	if !ok {
 		return
 	}
-	q.AddAfter(reconcile.Request{NamespacedName: types.NamespacedName{Namespace: m.Namespace, Name: m.Spec.Campaign}}, CoalesceMonthEvents)
+	q.AddAfter(reconcile.Request{NamespacedName: types.NamespacedName{Namespace: m.Namespace, Name: m.Spec.Campaign}}, h.delay)
 }
 
 func (h coalescedOwner) Create(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {

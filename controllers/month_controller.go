@@ -228,7 +228,7 @@ func (r *MonthReconciler) observeAttempt(ctx context.Context, p *pass) error {
 	if err != nil {
 		return err
 	}
-	st := attemptjob.Observe(&job, p.now, deadlines(p.campaign))
+	st := attemptjob.Observe(&job, p.now, attemptjob.DeadlinesOf(p.campaign))
 	switch st.Phase {
 	case attemptjob.Waiting, attemptjob.Running:
 		p.recheck = st.Recheck
@@ -399,17 +399,6 @@ func setMonthConditions(p *pass) {
 	default:
 		setKstatus(&s.Conditions, gen, false, true, false, v1alpha1.ReasonWaitingAdmission, "waiting for the campaign to admit this month")
 	}
-}
-
-func deadlines(c *v1alpha1.BackfillCampaign) attemptjob.Deadlines {
-	d := attemptjob.Deadlines{Pending: c.Spec.Job.PendingDeadline.Duration, Running: c.Spec.Job.RunningDeadline.Duration}
-	if d.Pending == 0 {
-		d.Pending = 15 * time.Minute
-	}
-	if d.Running == 0 {
-		d.Running = time.Hour
-	}
-	return d
 }
 
 func ignoreConflict(err error) error {

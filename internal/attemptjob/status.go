@@ -8,6 +8,8 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 )
 
 // Phase is where an attempt's Job stands.
@@ -92,4 +94,16 @@ func failureMessage(c batchv1.JobCondition) string {
 	default:
 		return c.Message
 	}
+}
+
+// DeadlinesOf reads a campaign's deadlines, with the API defaults for objects that predate them.
+func DeadlinesOf(c *v1alpha1.BackfillCampaign) Deadlines {
+	d := Deadlines{Pending: c.Spec.Job.PendingDeadline.Duration, Running: c.Spec.Job.RunningDeadline.Duration}
+	if d.Pending == 0 {
+		d.Pending = 15 * time.Minute
+	}
+	if d.Running == 0 {
+		d.Running = time.Hour
+	}
+	return d
 }

@@ -17,9 +17,11 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -60,6 +62,11 @@ type Options struct {
 	Clock clock.PassiveClock
 	// Models is how many LLMs a month calls, for plan estimates.
 	Models int
+	// CoalesceMonthEvents delays campaign passes after month events (controllers.DefaultCoalesce
+	// when zero); tests shorten it.
+	CoalesceMonthEvents time.Duration
+	// SkipNameValidation lets tests start several managers in one process.
+	SkipNameValidation bool
 }
 
 // New builds a manager with both controllers registered. The returned close function
@@ -84,6 +91,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, func()
 		LeaderElectionNamespace:       o.LeaderElectionNamespace,
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       &shutdown,
+		Controller:                    config.Controller{SkipNameValidation: ptr.To(o.SkipNameValidation)},
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
 			// only the operator's own Jobs and their pods, never the cluster's
 			&batchv1.Job{}: {Label: own},
@@ -124,7 +132,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, func()
 	}
 	if err := (&controllers.CampaignReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: o.Clock,
-		Recorder: mgr.GetEventRecorder("backfillcampaign-controller"), Models: o.Models,
+		Recorder: mgr.GetEventRecorder("backfillcampaign-controller"), Models: o.Models, Coalesce: o.CoalesceMonthEvents,
 	}).SetupWithManager(ctx, mgr); err != nil {
 		return nil, nil, fmt.Errorf("setting up campaign controller: %w", err)
 	}

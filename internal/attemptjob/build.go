@@ -1,0 +1,158 @@
+package attemptjob
+
+import (
+	"fmt"
+	"maps"
+	"strconv"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+	"github.com/ooheynerds/backfill-operator/internal/naming"
+)
+
+// ContainerName is the worker container's name in every attempt's pod.
+const ContainerName = "worker"
+
+// Binary is the operator binary's path in its image; the worker is its `worker` subcommand.
+const Binary = "/backfill-operator"
+
+// Environment variables the worker reads its secrets from.
+const (
+	EnvDatabaseURL = "DATABASE_URL"
+	EnvGeminiKey   = "GEMINI_API_KEY"
+	EnvXAIKey      = "XAI_API_KEY"
+	EnvISBNdbKey   = "ISBNDB_API_KEY"
+	EnvGoogleKey   = "GOOGLE_BOOKS_API_KEY"
+)
+
+// ExitPermanent is the worker's exit code for a failure no retry can fix; the Job's pod
+// failure policy turns it into a Job failure with reason PodFailurePolicy.
+const ExitPermanent = 3
+
+// Builder builds attempt Jobs. Image and DatabaseSecret are the operator's defaults for
+// campaigns that do not set their own.
+type Builder struct {
+	Image          string
+	DatabaseSecret *v1alpha1.SecretKeyRef
+	// Args renders the worker's command-line arguments for an attempt.
+	Args func(c *v1alpha1.BackfillCampaign, m *v1alpha1.BackfillMonth, attempt int) []string
+}
+
+// Job builds the Job of attempt n of month m: one pod, no pod-level retries (a retry is a
+// new attempt, admitted again), a restricted security context, secrets only by reference,
+// no service account token, and deadlines so a stuck attempt ends.
+func (b Builder) Job(c *v1alpha1.BackfillCampaign, m *v1alpha1.BackfillMonth, attempt int) (*batchv1.Job, error) {
+	image := c.Spec.Job.Image
+	if image == "" {
+		image = b.Image
+	}
+	if image == "" {
+		return nil, fmt.Errorf("no worker image: set spec.job.image or the operator's --worker-image")
+	}
+	db := c.Spec.Job.DatabaseSecretRef
+	if db == nil {
+		db = b.DatabaseSecret
+	}
+	if db == nil && c.Spec.Mode != v1alpha1.ModePlan {
+		return nil, fmt.Errorf("no database for the worker: set spec.job.databaseSecretRef or the operator's --worker-database-secret")
+	}
+	labels := map[string]string{}
+	maps.Copy(labels, c.Spec.Job.Labels) // e.g. kueue.x-k8s.io/queue-name
+	maps.Copy(labels, map[string]string{
+		v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue,
+		v1alpha1.LabelCampaign:  c.Name,
+		v1alpha1.LabelMonth:     m.Name,
+		v1alpha1.LabelAttempt:   strconv.Itoa(attempt),
+	})
+	d := DeadlinesOf(c)
+	env := []corev1.EnvVar{secretEnv(EnvDatabaseURL, db)}
+	if g := c.Spec.Generators.Gemini; g != nil {
+		env = append(env, secretEnv(EnvGeminiKey, g.APIKeySecretRef))
+	}
+	if x := c.Spec.Generators.XAI; x != nil {
+		env = append(env, secretEnv(EnvXAIKey, x.APIKeySecretRef))
+	}
+	if s := c.Spec.Resolver.ISBNdb; s != nil {
+		env = append(env, secretEnv(EnvISBNdbKey, s.APIKeySecretRef))
+	}
+	if s := c.Spec.Resolver.GoogleBooks; s != nil {
+		env = append(env, secretEnv(EnvGoogleKey, s.APIKeySecretRef))
+	}
+	env = compact(env)
+
+	job := &batchv1.Job{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: naming.Job(m.Name, attempt), Namespace: m.Namespace, Labels: labels,
+		},
+		Spec: batchv1.JobSpec{
+			BackoffLimit:            ptr.To[int32](0),
+			Completions:             ptr.To[int32](1),
+			Parallelism:             ptr.To[int32](1),
+			ActiveDeadlineSeconds:   ptr.To(int64((d.Pending + d.Running).Seconds())),
+			TTLSecondsAfterFinished: c.Spec.Job.TTLSecondsAfterFinished,
+			PodFailurePolicy: &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{
+				{ // a configuration error: fail now, no retry can fix it
+					Action:      batchv1.PodFailurePolicyActionFailJob,
+					OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{ContainerName: ptr.To(ContainerName), Operator: batchv1.PodFailurePolicyOnExitCodesOpIn, Values: []int32{ExitPermanent}},
+				},
+				{ // evicted or preempted: not the worker's fault, run the pod again
+					Action:          batchv1.PodFailurePolicyActionIgnore,
+					OnPodConditions: []batchv1.PodFailurePolicyOnPodConditionsPattern{{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue}},
+				},
+			}},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					RestartPolicy:                corev1.RestartPolicyNever,
+					ServiceAccountName:           c.Spec.Job.ServiceAccountName,
+					AutomountServiceAccountToken: ptr.To(false),
+					SecurityContext: &corev1.PodSecurityContext{
+						RunAsNonRoot:   ptr.To(true),
+						RunAsUser:      ptr.To[int64](65532),
+						RunAsGroup:     ptr.To[int64](65532),
+						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+					},
+					Containers: []corev1.Container{{
+						Name:                     ContainerName,
+						Image:                    image,
+						ImagePullPolicy:          c.Spec.Job.ImagePullPolicy,
+						Command:                  []string{Binary},
+						Args:                     b.Args(c, m, attempt),
+						Env:                      env,
+						Resources:                c.Spec.Job.Resources,
+						TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
+						SecurityContext: &corev1.SecurityContext{
+							AllowPrivilegeEscalation: ptr.To(false),
+							ReadOnlyRootFilesystem:   ptr.To(true),
+							Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+						},
+					}},
+				},
+			},
+		},
+	}
+	return job, nil
+}
+
+func secretEnv(name string, ref *v1alpha1.SecretKeyRef) corev1.EnvVar {
+	if ref == nil {
+		return corev1.EnvVar{}
+	}
+	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+		LocalObjectReference: corev1.LocalObjectReference{Name: ref.Name}, Key: ref.Key,
+	}}}
+}
+
+func compact(env []corev1.EnvVar) []corev1.EnvVar {
+	out := env[:0]
+	for _, e := range env {
+		if e.Name != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
