@@ -147,7 +147,9 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, func()
 
 type poolMirror struct{ pool *pgxpool.Pool }
 
-func (m poolMirror) Upsert(ctx context.Context, row mirror.Row) error { return mirror.Upsert(ctx, m.pool, row) }
+func (m poolMirror) Upsert(ctx context.Context, row mirror.Row) error {
+	return mirror.Upsert(ctx, m.pool, row)
+}
 
 // migrator applies the schema once the database is reachable, retrying through an outage
 // instead of keeping the manager from starting: months still progress meanwhile.
