@@ -110,8 +110,8 @@ func (a *attemptState) isExhausted(source string) bool {
 	return a.exhausted[source]
 }
 
-// request describes one call; build is called again for every retry because a body can be read
-// only once.
+// request describes one call. body is called again for every retry because a reader can be
+// consumed only once.
 type request struct {
 	method string
 	url    *url.URL
