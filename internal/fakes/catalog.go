@@ -86,21 +86,24 @@ func (s Sources) MarshalJSON() ([]byte, error) { return json.Marshal(s.Names()) 
 
 // Book is one catalog entry and the ground truth for it.
 type Book struct {
-	Title        string
-	Subtitle     string // may be empty
-	Author       string
-	Publisher    string
-	Format       string // Hardcover, Paperback, eBook or Audiobook
-	Year, Month  int    // the book's own publication month (a decoy's may differ from the month it is listed under)
-	Significance string
-	ISBN13       string // empty for fictional books
-	ISBN10       string // empty when none exists (979 prefixes, fictional books)
-	Kind         Kind
-	Variant      DecoyVariant // decoys only
-	DecoyOf      string       // decoys only: ISBN13 of the notable book this one shadows
-	KnownBy      Sources
-	Rank         int // notables: 0 is the month's most significant book
-	Pages        int
+	Title     string `json:"title"`
+	Subtitle  string `json:"subtitle,omitempty"`
+	Author    string `json:"author"`
+	Publisher string `json:"publisher"`
+	Format    string `json:"format"` // Hardcover, Paperback, eBook or Audiobook
+	// Year and Month are the book's own publication month; a decoy's may differ from the month
+	// it is listed under.
+	Year         int          `json:"year"`
+	Month        int          `json:"month"`
+	Significance string       `json:"significance"`
+	ISBN13       string       `json:"isbn13,omitempty"` // empty for fictional books
+	ISBN10       string       `json:"isbn10,omitempty"` // empty when none exists (979 prefixes, fictional books)
+	Kind         Kind         `json:"kind"`
+	Variant      DecoyVariant `json:"variant,omitempty"` // decoys only
+	DecoyOf      string       `json:"decoyOf,omitempty"` // decoys only: ISBN13 of the notable book this one shadows
+	KnownBy      Sources      `json:"knownBy"`
+	Rank         int          `json:"rank"` // notables: 0 is the month's most significant book
+	Pages        int          `json:"pages"`
 
 	day       int
 	workID    int // shared by editions of one work (Open Library groups by it)

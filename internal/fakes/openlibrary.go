@@ -21,6 +21,11 @@ func (s *Server) openLibraryFake() fake {
 	mux.HandleFunc("GET /books/{file}", s.openLibraryEdition)
 	mux.HandleFunc("GET /works/{file}", s.openLibraryWork)
 	mux.HandleFunc("GET /authors/{file}", s.openLibraryAuthor)
+	mux.HandleFunc("GET /api/books.json", s.openLibraryBibkeys)
+	mux.HandleFunc("GET /api/books", func(w http.ResponseWriter, r *http.Request) {
+		// Observed 2026-09: the legacy path answers 404 with an empty body; /api/books.json works.
+		w.WriteHeader(http.StatusNotFound)
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "notfound", "key": r.URL.Path})
 	})
@@ -278,4 +283,39 @@ func (s *Server) openLibraryAuthor(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"key": fmt.Sprintf("/authors/OL%dA", n), "name": name,
 		"personal_name": name, "type": map[string]string{"key": "/type/author"}})
+}
+
+// openLibraryBibkeys is /api/books.json?bibkeys=ISBN:a,ISBN:b&jscmd=data: an object keyed by the
+// bibkeys exactly as sent, unknown keys left out.
+func (s *Server) openLibraryBibkeys(w http.ResponseWriter, r *http.Request) {
+	out := map[string]any{}
+	for _, key := range strings.Split(r.URL.Query().Get("bibkeys"), ",") {
+		kind, val, ok := strings.Cut(strings.TrimSpace(key), ":")
+		if !ok || !strings.EqualFold(kind, "ISBN") {
+			continue
+		}
+		b, known := s.catalog.lookupKnown(SourceOpenLibrary, val)
+		if !known {
+			continue
+		}
+		ids := map[string][]string{"isbn_13": {b.ISBN13}, "openlibrary": {fmt.Sprintf("OL%dM", 1000000+b.editionID)}}
+		if b.ISBN10 != "" {
+			ids["isbn_10"] = []string{b.ISBN10}
+		}
+		entry := map[string]any{
+			"url":             fmt.Sprintf("https://openlibrary.org/books/OL%dM", 1000000+b.editionID),
+			"key":             fmt.Sprintf("/books/OL%dM", 1000000+b.editionID),
+			"title":           b.Title,
+			"authors":         []map[string]string{{"url": fmt.Sprintf("https://openlibrary.org/authors/OL%dA", 200000+b.authorID), "name": b.Author}},
+			"number_of_pages": b.Pages,
+			"identifiers":     ids,
+			"publishers":      []map[string]string{{"name": b.Publisher}},
+			"publish_date":    fmt.Sprintf("%s %d, %d", monthNames[b.Month-1], b.day, b.Year),
+		}
+		if b.Subtitle != "" {
+			entry["subtitle"] = b.Subtitle
+		}
+		out[strings.TrimSpace(key)] = entry
+	}
+	writeJSON(w, http.StatusOK, out)
 }

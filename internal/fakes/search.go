@@ -63,6 +63,29 @@ func fraction(want []string, have []string) float64 {
 	return float64(n) / float64(len(want))
 }
 
+// fraction2 is fraction over the union of two token lists.
+func fraction2(want, have1, have2 []string) float64 {
+	if len(want) == 0 {
+		return 1
+	}
+	n := 0
+	for _, w := range want {
+		if slices.Contains(have1, w) || slices.Contains(have2, w) {
+			n++
+		}
+	}
+	return float64(n) / float64(len(want))
+}
+
+// ceilFrac is the smallest count of n tokens that reaches the share f.
+func ceilFrac(f float64, n int) int {
+	k := 0
+	for float64(k) < f*float64(n) {
+		k++
+	}
+	return k
+}
+
 // search returns the books a source has indexed that match q, best first. Like the real engines
 // it is lenient (most words of the title, half of the author's name) and ranks equally good hits
 // in an order of its own — per source, so another edition or a decoy often comes first.
@@ -72,13 +95,16 @@ func (c *Catalog) search(source string, q query) []*Book {
 	if len(all) == 0 {
 		return nil
 	}
-	// Candidates: every book sharing at least one token (a lenient match need not hold them all).
-	seen := map[int]bool{}
+	// Candidates: books holding enough of the query's distinct tokens to possibly pass the
+	// thresholds below (counted over postings, so common words cost little).
+	uniq := slices.Compact(slices.Sorted(slices.Values(all)))
+	needed := max(1, ceilFrac(0.66, len(tq)), ceilFrac(0.5, len(aq)), ceilFrac(0.5, len(xq)))
+	counts := make([]uint8, len(c.all))
 	var cand []int
-	for _, t := range all {
+	for _, t := range uniq {
 		for _, i := range c.tokens[t] {
-			if !seen[i] {
-				seen[i] = true
+			counts[i]++
+			if int(counts[i]) == needed {
 				cand = append(cand, i)
 			}
 		}
@@ -97,7 +123,7 @@ func (c *Catalog) search(source string, q query) []*Book {
 		}
 		titleToks, authorToks := c.titleToks[i], c.authorToks[i]
 		ft, fa := fraction(tq, titleToks), fraction(aq, authorToks)
-		fx := fraction(xq, slices.Concat(titleToks, authorToks))
+		fx := fraction2(xq, titleToks, authorToks)
 		if ft < 0.66 || fa < 0.5 || fx < 0.5 {
 			continue
 		}

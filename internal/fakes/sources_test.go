@@ -233,3 +233,44 @@ func TestArchiveAdvancedSearch(t *testing.T) {
 		t.Errorf("doc %v, want the ISBN-13 among isbn and only the requested fields", res.Response.Docs[0])
 	}
 }
+
+func TestOpenLibraryBibkeys(t *testing.T) {
+	srv := startFake(t, Options{})
+	r := do(t, http.MethodGet, srv.OpenLibraryBaseURL()+"/api/books.json?bibkeys=ISBN:9780307265432,ISBN:9780000000002&jscmd=data&format=json", "")
+	m := r.json(t)
+	entry, ok := m["ISBN:9780307265432"].(map[string]any)
+	if r.status != 200 || len(m) != 1 || !ok || entry["title"] != "The Road" {
+		t.Errorf("/api/books.json: %d %.300s, want only the known bibkey", r.status, r.body)
+	}
+	if r := do(t, http.MethodGet, srv.OpenLibraryBaseURL()+"/api/books?bibkeys=ISBN:9780307265432&format=json", ""); r.status != 404 || len(r.body) != 0 {
+		t.Errorf("legacy /api/books: %d %q, want 404 with an empty body", r.status, r.body)
+	}
+}
+
+// A resolver that takes the first search hit must sometimes land on a decoy: that is what the
+// decoys are for.
+func TestCarelessFirstHitFindsDecoys(t *testing.T) {
+	c := DefaultCatalog()
+	for _, source := range []string{SourceISBNdb, SourceGoogleBooks} {
+		decoys, right := 0, 0
+		for y := 2000; y <= 2004; y++ {
+			for m := 1; m <= 12; m++ {
+				for _, b := range c.Notable(y, m) {
+					hits := c.search(source, query{title: b.FullTitle(), author: b.Author})
+					if len(hits) == 0 {
+						continue
+					}
+					switch hits[0].Kind {
+					case KindDecoy:
+						decoys++
+					case KindNotable:
+						right++
+					}
+				}
+			}
+		}
+		if decoys == 0 || right < 5*decoys {
+			t.Errorf("%s: first hit is a decoy %d times and right %d times; want a few decoys among mostly right hits", source, decoys, right)
+		}
+	}
+}
