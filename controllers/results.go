@@ -14,6 +14,7 @@ import (
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/gate"
+	"github.com/ooheynerds/backfill-operator/internal/worker"
 )
 
 // AttemptResult is an attempt's outcome as its worker reported it.
@@ -81,19 +82,6 @@ func fromAttempt(a database.Attempt) AttemptResult {
 	return res
 }
 
-// summary is the worker's termination message (see internal/worker).
-type summary struct {
-	Outcome        string           `json:"outcome"`
-	Retryable      *bool            `json:"retryable"`
-	Reason         string           `json:"reason"`
-	Error          string           `json:"error"`
-	BooksGenerated int32            `json:"booksGenerated"`
-	ISBNsResolved  int32            `json:"isbnsResolved"`
-	ISBNsQueued    int32            `json:"isbnsQueued"`
-	Calls          map[string]int32 `json:"calls"`
-	QuotaExhausted []string         `json:"quotaExhausted"`
-}
-
 func (r Results) fromPods(ctx context.Context, month *v1alpha1.BackfillMonth, attempt int) (AttemptResult, bool, error) {
 	var pods corev1.PodList
 	if err := r.Client.List(ctx, &pods, client.InNamespace(month.Namespace),
@@ -106,22 +94,26 @@ func (r Results) fromPods(ctx context.Context, month *v1alpha1.BackfillMonth, at
 			if t == nil || !strings.HasPrefix(strings.TrimSpace(t.Message), "{") {
 				continue
 			}
-			var s summary
+			var s worker.Summary
 			if json.Unmarshal([]byte(t.Message), &s) != nil || s.Outcome == "" {
 				continue
 			}
 			msg := s.Error
-			if msg == "" {
+			if msg == "" && s.Outcome != string(database.OutcomeSucceeded) {
 				msg = s.Reason
+			}
+			calls := make(map[string]int32, len(s.Calls))
+			for k, v := range s.Calls {
+				calls[k] = int32(v)
 			}
 			return AttemptResult{
 				Succeeded: s.Outcome == string(database.OutcomeSucceeded),
-				Permanent: s.Retryable != nil && !*s.Retryable && s.Outcome != string(database.OutcomeSucceeded),
+				Permanent: !s.Retryable && s.Outcome != string(database.OutcomeSucceeded),
 				Metrics: v1alpha1.MonthMetrics{
-					BooksGenerated: s.BooksGenerated, ISBNsResolved: s.ISBNsResolved, ISBNsQueued: s.ISBNsQueued,
+					BooksGenerated: int32(s.BooksGenerated), ISBNsResolved: int32(s.ISBNsResolved), ISBNsQueued: int32(s.ISBNsQueued),
 					ResolutionRate: gate.Percent(int64(s.ISBNsResolved), int64(s.BooksGenerated)),
 				},
-				Calls: s.Calls, QuotaExhausted: s.QuotaExhausted, Message: msg,
+				Calls: calls, QuotaExhausted: s.QuotaExhausted, Message: msg,
 			}, true, nil
 		}
 	}

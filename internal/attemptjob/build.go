@@ -12,6 +12,7 @@ import (
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/internal/naming"
+	"github.com/ooheynerds/backfill-operator/internal/worker"
 )
 
 // ContainerName is the worker container's name in every attempt's pod.
@@ -29,17 +30,11 @@ const (
 	EnvGoogleKey   = "GOOGLE_BOOKS_API_KEY"
 )
 
-// ExitPermanent is the worker's exit code for a failure no retry can fix; the Job's pod
-// failure policy turns it into a Job failure with reason PodFailurePolicy.
-const ExitPermanent = 3
-
 // Builder builds attempt Jobs. Image and DatabaseSecret are the operator's defaults for
 // campaigns that do not set their own.
 type Builder struct {
 	Image          string
 	DatabaseSecret *v1alpha1.SecretKeyRef
-	// Args renders the worker's command-line arguments for an attempt.
-	Args func(c *v1alpha1.BackfillCampaign, m *v1alpha1.BackfillMonth, attempt int) []string
 }
 
 // Job builds the Job of attempt n of month m: one pod, no pod-level retries (a retry is a
@@ -97,7 +92,7 @@ func (b Builder) Job(c *v1alpha1.BackfillCampaign, m *v1alpha1.BackfillMonth, at
 			PodFailurePolicy: &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{
 				{ // a configuration error: fail now, no retry can fix it
 					Action:      batchv1.PodFailurePolicyActionFailJob,
-					OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{ContainerName: ptr.To(ContainerName), Operator: batchv1.PodFailurePolicyOnExitCodesOpIn, Values: []int32{ExitPermanent}},
+					OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{ContainerName: ptr.To(ContainerName), Operator: batchv1.PodFailurePolicyOnExitCodesOpIn, Values: []int32{worker.ExitPermanent}},
 				},
 				{ // evicted or preempted: not the worker's fault, run the pod again
 					Action:          batchv1.PodFailurePolicyActionIgnore,
@@ -121,7 +116,7 @@ func (b Builder) Job(c *v1alpha1.BackfillCampaign, m *v1alpha1.BackfillMonth, at
 						Image:                    image,
 						ImagePullPolicy:          c.Spec.Job.ImagePullPolicy,
 						Command:                  []string{Binary},
-						Args:                     b.Args(c, m, attempt),
+						Args:                     WorkerArgs(c, m, attempt),
 						Env:                      env,
 						Resources:                c.Spec.Job.Resources,
 						TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
