@@ -217,6 +217,9 @@ func (c *Cluster) start(ctx context.Context, binDir, pkiDir, etcdDir string, log
 	logf("starting kube-apiserver on %s", c.Host)
 	apiserver, err := startProcess("kube-apiserver", filepath.Join(binDir, APIServerBinary), []string{
 		"--advertise-address=127.0.0.1",
+		// Nothing in-cluster dials the kubernetes Service here, and the
+		// endpoint reconciler refuses a loopback advertise address.
+		"--endpoint-reconciler-type=none",
 		"--bind-address=127.0.0.1",
 		"--secure-port=" + strconv.Itoa(apiPort),
 		"--etcd-servers=" + etcdURL,
