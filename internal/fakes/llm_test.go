@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
@@ -343,3 +344,31 @@ func TestXAIErrorBodyDefeatsOpenAIErrorParsing(t *testing.T) {
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestXAITruncatesAtMaxCompletionTokens(t *testing.T) {
+	srv := startFake(t, Options{})
+	p := grokParams(t, "List up to 20 notable books published in September 2006.")
+	p.MaxCompletionTokens = openai.Int(40)
+	client := newXAI(srv)
+	resp, err := client.Chat.Completions.New(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := resp.Choices[0]; c.FinishReason != "length" || json.Valid([]byte(c.Message.Content)) || resp.Usage.CompletionTokens != 40 {
+		t.Errorf("finish %q, valid JSON %v, completion tokens %d; want length, truncated, 40", c.FinishReason, json.Valid([]byte(c.Message.Content)), resp.Usage.CompletionTokens)
+	}
+}
+
+func TestLatencyOutlastsAShortClientTimeout(t *testing.T) {
+	srv := startFake(t, Options{Faults: map[string]Faults{ProviderXAI: {LatencyMS: 5000}}})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	client := newXAI(srv)
+	_, err := client.Chat.Completions.New(ctx, grokParams(t, "up to 3 books of May 2021"))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error %v, want the client's deadline to expire while the fake delays", err)
+	}
+	if got := srv.Calls()[ProviderXAI]; got != 1 {
+		t.Errorf("xai calls = %d, want 1 (a delayed request still counts)", got)
+	}
+}

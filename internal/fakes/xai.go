@@ -53,8 +53,10 @@ func xaiError(w http.ResponseWriter, status int, code, message string) {
 }
 
 type xaiRequest struct {
-	Model    string `json:"model"`
-	Messages []struct {
+	Model               string `json:"model"`
+	MaxTokens           int    `json:"max_tokens"`
+	MaxCompletionTokens int    `json:"max_completion_tokens"`
+	Messages            []struct {
 		Role    string          `json:"role"`
 		Content json.RawMessage `json:"content"`
 	} `json:"messages"`
@@ -133,6 +135,10 @@ func (s *Server) xaiChat(w http.ResponseWriter, r *http.Request) {
 		content = renderBooks(books, wrapper, props)
 	}
 	promptTokens, completion := tokenCount(prompt), tokenCount(content)
+	finish := "stop"
+	if limit := max(req.MaxTokens, req.MaxCompletionTokens); limit > 0 && completion > limit {
+		content, completion, finish = truncateUTF8(content, limit*4), limit, "length"
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"id":      fmt.Sprintf("%016x", seedFor("xai-response", prompt)),
 		"object":  "chat.completion",
@@ -141,7 +147,7 @@ func (s *Server) xaiChat(w http.ResponseWriter, r *http.Request) {
 		"choices": []map[string]any{{
 			"index":         0,
 			"message":       map[string]any{"role": "assistant", "content": content, "refusal": nil},
-			"finish_reason": "stop",
+			"finish_reason": finish,
 		}},
 		"usage": map[string]any{
 			"prompt_tokens": promptTokens, "completion_tokens": completion, "total_tokens": promptTokens + completion,
