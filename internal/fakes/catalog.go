@@ -193,7 +193,7 @@ func coverage(year, month int) float64 {
 }
 
 var sourceReach = map[string]float64{
-	SourceISBNdb: 0.93, SourceGoogleBooks: 0.86, SourceOpenLibrary: 0.88,
+	SourceISBNdb: 0.97, SourceGoogleBooks: 0.9, SourceOpenLibrary: 0.9,
 	SourceLOC: 0.55, SourceWikidata: 0.3, SourceArchive: 0.3,
 }
 
@@ -359,14 +359,14 @@ func (g *generator) month(year, month int) []Book {
 			Kind: KindNotable, Pages: 180 + r.IntN(540), day: 1 + r.IntN(28)}
 		rank := len(notables)
 		switch {
-		case rank%13 == 11:
+		case rank%29 == 11:
 			// An obscure book no source has indexed, even decades later.
-		case rank%9 == 4:
+		case rank%13 == 4:
 			// Only the free community sources have it: a resolver must not stop at ISBNdb and Google Books.
 			if r.Float64() < cov {
 				b.KnownBy = SourcesOf(SourceOpenLibrary, SourceWikidata)
 			}
-		case rank%9 == 7:
+		case rank%17 == 7:
 			if r.Float64() < cov {
 				b.KnownBy = SourcesOf(SourceLOC, SourceArchive)
 			}
