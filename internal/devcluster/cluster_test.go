@@ -75,14 +75,15 @@ func TestKubectlWorksWithTheWrittenKubeconfig(t *testing.T) {
 		t.Fatalf("kubectl is needed on PATH for this test: %v", err)
 	}
 	for _, tc := range []struct {
+		name string
 		args []string
 		want string
 	}{
-		{args: []string{"get", "ns", "-o", "name"}, want: "namespace/kube-system"},
-		{args: []string{"version", "-o", "json"}, want: `"gitVersion": "v1.37.2"`},
-		{args: []string{"auth", "can-i", "create", "jobs.batch", "--all-namespaces"}, want: "yes"},
+		{name: "lists namespaces", args: []string{"get", "ns", "-o", "name"}, want: "namespace/kube-system"},
+		{name: "server version is stamped", args: []string{"version", "-o", "json"}, want: `"gitVersion": "v1.37.2"`},
+		{name: "admin may create jobs", args: []string{"auth", "can-i", "create", "jobs.batch", "--all-namespaces"}, want: "yes"},
 	} {
-		t.Run(strings.Join(tc.args[:2], " "), func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			out, err := exec.CommandContext(t.Context(), kubectl, append([]string{"--kubeconfig", cluster.Kubeconfig}, tc.args...)...).CombinedOutput()
 			if err != nil {
 				t.Fatalf("kubectl %v: %v\n%s", tc.args, err, out)

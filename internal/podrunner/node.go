@@ -58,7 +58,8 @@ func (r *runner) registerNode(ctx context.Context) error {
 	if err := r.reportNodeReady(ctx, node.Name); err != nil {
 		return err
 	}
-	r.log.Info("node registered", "capacity", fmt.Sprint(r.capacity))
+	r.log.Info("node registered", "cpu", r.capacity.Cpu().String(), "memory", r.capacity.Memory().String(),
+		"pods", r.capacity.Pods().String())
 	return nil
 }
 

@@ -119,7 +119,10 @@ func (p *podRun) execute(ctx context.Context, r *runner) {
 		state.containerID = fmt.Sprintf("podrunner://%s/%d", r.opts.NodeName, cmd.Process.Pid)
 		running++
 		go func() { exits <- containerExit{index: i, info: waitProcess(cmd)} }()
-		log.Info("container started", "container", state.name, "pid", cmd.Process.Pid, "argv", p.plans[i].argv)
+		// The pod's own command and args, not the expanded argv: expansion can
+		// splice a Secret's value into an argument, and logs never carry one.
+		log.Info("container started", "container", state.name, "pid", cmd.Process.Pid,
+			"binary", p.plans[i].argv[0], "command", p.plans[i].container.Command, "args", p.plans[i].container.Args)
 	}
 	for i := range p.plans {
 		startContainer(i)

@@ -134,6 +134,14 @@ func runHelper(args []string) int {
 		fmt.Println("helper: starting month 2020-01")
 		fmt.Fprintln(os.Stderr, "helper: quota exhausted for provider gemini")
 		return code
+	case "fail-once": // fail-once FILE: exits 1 unless FILE exists (creating it), then succeeds
+		if _, err := os.Stat(args[1]); err != nil {
+			_ = os.WriteFile(args[1], nil, 0o644)
+			fmt.Fprintln(os.Stderr, "helper: transient failure")
+			return 1
+		}
+		writeMessage("succeeded on retry")
+		return 0
 	case "env": // env NAME...: reports NAME=value (or NAME unset) per line
 		var lines []string
 		for _, name := range args[1:] {
@@ -355,6 +363,19 @@ func TestJobFailsWhenCommandFails(t *testing.T) {
 	}
 }
 
+func TestOnFailureRestartsTheContainerInPlace(t *testing.T) {
+	ns := newNamespace(t)
+	spec := restrictedPodSpec("fail-once", filepath.Join(t.TempDir(), "attempted"))
+	spec.RestartPolicy = corev1.RestartPolicyOnFailure
+	createPod(t, ns, "flaky", nil, spec)
+	pod := waitForPod(t, ns, "flaky", "to succeed", hasPhase(corev1.PodSucceeded))
+	status := pod.Status.ContainerStatuses[0]
+	last := status.LastTerminationState.Terminated
+	if status.RestartCount != 1 || last == nil || last.ExitCode != 1 || terminated(t, pod).Message != "succeeded on retry" {
+		t.Fatalf("restartCount %d, last termination %+v, message %q", status.RestartCount, last, terminated(t, pod).Message)
+	}
+}
+
 func TestContainerEnvironment(t *testing.T) {
 	ctx := t.Context()
 	ns := newNamespace(t)
@@ -387,7 +408,9 @@ func TestContainerEnvironment(t *testing.T) {
 		corev1.EnvVar{Name: "POD_NAMESPACE", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}},
 	)
 	createPod(t, ns, "env", nil, spec)
-	pod := waitForPod(t, ns, "env", "to finish", func(p *corev1.Pod) bool { return p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed })
+	pod := waitForPod(t, ns, "env", "to finish", func(p *corev1.Pod) bool {
+		return p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
+	})
 
 	lines := strings.Split(terminated(t, pod).Message, "\n")
 	messagePath := ""
