@@ -45,7 +45,7 @@ func NewCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			r := &Runner{Config: cfg, Secrets: SecretsFromEnv(), }
+			r := &Runner{Config: cfg, Secrets: SecretsFromEnv()}
 			return report(cmd, cfg.TerminationLog, r.Secrets, r.Run(cmd.Context()))
 		},
 	}

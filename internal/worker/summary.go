@@ -42,7 +42,7 @@ type Summary struct {
 	Outcome         string         `json:"outcome"` // succeeded or failed
 	Retryable       bool           `json:"retryable"`
 	Reason          string         `json:"reason"`
-	Error           string         `json:"error,omitempty"`
+	Error           string         `json:"error"`
 	Namespace       string         `json:"namespace,omitempty"`
 	Campaign        string         `json:"campaign,omitempty"`
 	Year            int            `json:"year,omitempty"`

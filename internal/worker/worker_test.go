@@ -15,7 +15,11 @@ import (
 
 	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/fakes"
+	"github.com/ooheynerds/backfill-operator/internal/llm"
 	"github.com/ooheynerds/backfill-operator/internal/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/merge"
+	"github.com/ooheynerds/backfill-operator/internal/resolve"
+	"github.com/ooheynerds/backfill-operator/internal/textmatch"
 )
 
 func TestMain(m *testing.M) {
@@ -263,7 +267,9 @@ func TestInjectedFaultsStillComplete(t *testing.T) {
 	for _, p := range []string{fakes.ProviderGemini, fakes.ProviderXAI, fakes.SourceISBNdb, fakes.SourceGoogleBooks, fakes.SourceOpenLibrary} {
 		faults[p] = flaky
 	}
-	e := newEnv(t, fakes.Options{Seed: 5, Faults: faults})
+	// Seed 10 makes the first request to each model fail (a 500 and a 429), so the models' retries
+	// are exercised along with the sources'.
+	e := newEnv(t, fakes.Options{Seed: 10, Faults: faults})
 	c := e.config(2005, 10, 1)
 	c.LLMRetries = 5
 	s := e.runner(c).Run(context.Background())
@@ -274,6 +280,9 @@ func TestInjectedFaultsStillComplete(t *testing.T) {
 	seen := e.srv.Calls()
 	t.Logf("calls %v, resolved %d/%d", a.Calls, a.ISBNsResolved, a.BooksGenerated)
 	assertCallsMatch(t, a.Calls, seen)
+	if a.Calls["gemini"] < 2 || a.Calls["xai"] < 2 {
+		t.Errorf("model calls %v: the injected model faults were not retried", a.Calls)
+	}
 	if a.ISBNsResolved == 0 {
 		t.Error("nothing resolved under 30% faults")
 	}
@@ -356,31 +365,28 @@ func TestRerunOfSameAttemptWritesNothingTwice(t *testing.T) {
 	}
 }
 
-func TestConcurrentRunOfSameAttemptRollsBack(t *testing.T) {
+// TestWriteOfRecordedAttemptRollsBack covers the race the up-front check cannot: another run of
+// the same attempt commits between this run's check and its write. The write must roll back and
+// report what the other run recorded.
+func TestWriteOfRecordedAttemptRollsBack(t *testing.T) {
 	e := newEnv(t, fakes.Options{Seed: 9})
 	c := e.config(2016, 8, 1)
-	// The other run records the attempt while this one is between its check and its write.
-	r := e.runner(c)
-	other := e.runner(c)
-	r.BeforeCommit = nil
-	var otherSummary Summary
-	rWrapped := *r
-	rWrapped.HTTPClient = nil
-	first := make(chan Summary)
-	go func() { first <- other.Run(context.Background()) }()
-	otherSummary = <-first
-	if otherSummary.ExitCode() != ExitSucceeded {
-		t.Fatalf("other run %+v", otherSummary)
+	other := e.runner(c).Run(context.Background())
+	if other.ExitCode() != ExitSucceeded {
+		t.Fatalf("other run %+v", other)
 	}
 	rows := e.tables()
-	// Simulate the race: delete nothing, but run the write step directly as a run that passed its
-	// check before the other committed would.
-	a := &attempt{started: time.Now(), calls: map[string]int{}, dbPool: e.pool}
+	late := e.runner(c)
+	a := &attempt{started: time.Now(), calls: map[string]int{"gemini": 1}, dbPool: e.pool}
 	a.summary = Summary{Namespace: c.Namespace, Campaign: c.Campaign, Year: c.Year, Month: c.Month, Attempt: c.Attempt}
-	if err := rWrapped.write(context.Background(), a, nil, nil, time.Now); err != nil {
+	books := []merge.Book{{Book: llm.Book{Title: "A Book Only The Late Run Found", Author: "Late Author"},
+		Key: textmatch.KeyOf("A Book Only The Late Run Found", "Late Author"), ProposedBy: []string{"gemini"}}}
+	res := []resolve.Resolution{{Key: books[0].Key, ISBN13: "9780000000002", Source: "isbndb"}}
+	a.summary.BooksGenerated, a.summary.ISBNsResolved = 1, 1
+	if err := late.write(context.Background(), a, books, res, time.Now); err != nil {
 		t.Fatalf("write of an already recorded attempt: %v", err)
 	}
-	if !a.summary.AlreadyRecorded || a.summary.BooksGenerated != otherSummary.BooksGenerated {
+	if !a.summary.AlreadyRecorded || a.summary.BooksGenerated != other.BooksGenerated {
 		t.Errorf("summary %+v, want the recorded attempt", a.summary)
 	}
 	if got := e.tables(); got != rows {
