@@ -7,7 +7,11 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/openai/openai-go/v3"
 	"github.com/spf13/pflag"
+	"google.golang.org/genai"
+
+	"github.com/ooheynerds/backfill-operator/internal/llm"
 )
 
 func TestArgsRoundTrip(t *testing.T) {
@@ -116,5 +120,29 @@ func TestExitCodes(t *testing.T) {
 	}
 	if ExitCode(nil) != ExitSucceeded || ExitCode(&ExitError{Code: ExitRetryable}) != ExitRetryable {
 		t.Error("ExitCode does not pass the worker's code through")
+	}
+}
+
+func TestNoBooksClassification(t *testing.T) {
+	results := []llm.Result{{Provider: "gemini"}, {Provider: "xai"}}
+	tests := []struct {
+		name          string
+		errs          []error
+		wantReason    string
+		wantRetryable bool
+	}{
+		{"both refused", nil, ReasonAllModelsRefused, true},
+		{"outage", []error{genai.APIError{Code: 503}, &openai.Error{StatusCode: 500}}, ReasonGenerationFailed, true},
+		{"one bad key one outage", []error{genai.APIError{Code: 400}, &openai.Error{StatusCode: 503}}, ReasonGenerationFailed, true},
+		{"both keys rejected", []error{genai.APIError{Code: 400}, &openai.Error{StatusCode: 400}}, ReasonModelRejected, false},
+		{"timeout", []error{llm.ErrTimeout}, ReasonGenerationFailed, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := asFailure(noBooks(results, tt.errs))
+			if f.reason != tt.wantReason || f.retryable != tt.wantRetryable {
+				t.Errorf("got %s retryable=%v, want %s retryable=%v", f.reason, f.retryable, tt.wantReason, tt.wantRetryable)
+			}
+		})
 	}
 }

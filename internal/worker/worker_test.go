@@ -532,3 +532,76 @@ func TestCommandWritesSummaryAndExitCode(t *testing.T) {
 		t.Errorf("invalid flag summary: %s", stdout.String())
 	}
 }
+
+// TestLaterAttemptFillsMissingISBN: books first written without an ISBN (the only source's quota
+// was spent, so the misses are not cached either) keep their rows; a later attempt that resolves
+// them fills the ISBN in and queues it, without duplicating a book.
+func TestLaterAttemptFillsMissingISBN(t *testing.T) {
+	e := newEnv(t, fakes.Options{Seed: 13, Faults: map[string]fakes.Faults{fakes.SourceISBNdb: {QuotaExhaustedAfter: fakes.Ptr(0)}}})
+	c := e.config(2009, 5, 1)
+	c.Sources = []string{"isbndb"}
+	s := e.runner(c).Run(context.Background())
+	if s.ExitCode() != ExitSucceeded || s.ISBNsResolved != 0 || s.BooksGenerated == 0 {
+		t.Fatalf("first attempt %+v, want books and no ISBN", s)
+	}
+	if n := e.count(`SELECT count(*) FROM backfill_books WHERE isbn13 IS NULL`); n != s.BooksGenerated {
+		t.Fatalf("%d unresolved books kept, want %d", n, s.BooksGenerated)
+	}
+	var firstID int64
+	if err := e.pool.QueryRow(context.Background(), `SELECT min(id) FROM backfill_books`).Scan(&firstID); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := e.srv.SetFaults(fakes.SourceISBNdb, fakes.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	c2 := e.config(2009, 5, 2)
+	s2 := e.runner(c2).Run(context.Background())
+	if s2.ExitCode() != ExitSucceeded || s2.ISBNsResolved == 0 {
+		t.Fatalf("second attempt %+v", s2)
+	}
+	if n := e.count(`SELECT count(*) FROM backfill_books`); n != s.BooksGenerated {
+		t.Errorf("%d book rows after the second attempt, want %d (no duplicates)", n, s.BooksGenerated)
+	}
+	filled := e.count(`SELECT count(*) FROM backfill_books WHERE isbn13 IS NOT NULL AND attempt = 1 AND id >= $1`, firstID)
+	if filled != s2.ISBNsResolved {
+		t.Errorf("%d first-attempt rows gained an ISBN, want %d", filled, s2.ISBNsResolved)
+	}
+	if q := e.count(`SELECT count(*) FROM backfill_isbn_queue`); q != s2.ISBNsQueued || q == 0 {
+		t.Errorf("queue holds %d, summary says %d queued", q, s2.ISBNsQueued)
+	}
+}
+
+func TestISBNdbWithoutKeyIsLeftOut(t *testing.T) {
+	e := newEnv(t, fakes.Options{Seed: 14})
+	c := e.config(2011, 3, 1)
+	r := e.runner(c)
+	r.Secrets.ISBNdbAPIKey = ""
+	s := r.Run(context.Background())
+	if s.ExitCode() != ExitSucceeded || s.ISBNsResolved == 0 {
+		t.Fatalf("summary %+v", s)
+	}
+	if !slices.ContainsFunc(s.Skipped, func(x string) bool { return strings.HasPrefix(x, "isbndb") }) {
+		t.Errorf("skipped %v, want isbndb", s.Skipped)
+	}
+	if n := e.srv.Calls()[fakes.SourceISBNdb]; n != 0 {
+		t.Errorf("ISBNdb called %d times without a key", n)
+	}
+}
+
+func TestDatabaseUnreachableIsRetryable(t *testing.T) {
+	e := newEnv(t, fakes.Options{Seed: 15})
+	c := e.config(2011, 4, 1)
+	r := e.runner(c)
+	r.Secrets.DatabaseURL = "postgres://worker:pw-secret-EEEE5555@127.0.0.1:1/books?connect_timeout=2"
+	s := r.Run(context.Background())
+	if s.ExitCode() != ExitRetryable || s.Reason != ReasonDatabaseUnavailable {
+		t.Fatalf("summary %+v, want a retryable DatabaseUnavailable", s)
+	}
+	if out := string(s.Encode(r.Secrets.values())); strings.Contains(out, "pw-secret-EEEE5555") {
+		t.Errorf("summary leaks the database password: %s", out)
+	}
+	if calls := e.srv.Calls(); calls[fakes.ProviderGemini]+calls[fakes.ProviderXAI] != 0 {
+		t.Errorf("models were asked although nothing could be recorded: %v", calls)
+	}
+}
