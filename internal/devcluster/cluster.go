@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -88,6 +89,7 @@ type Cluster struct {
 	restConfig      *rest.Config
 	kcmHealthURL    string
 	processes       []*process
+	lock            *os.File
 	removeDirOnStop bool
 	stopOnce        sync.Once
 }
@@ -126,15 +128,24 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resolving cluster directory: %w", err)
 	}
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating cluster directory: %w", err)
+	}
+	// Two clusters in one directory would wipe each other's etcd data.
+	if c.lock, err = lockDir(c.Dir); err != nil {
+		return nil, err
+	}
 	c.LogDir = filepath.Join(c.Dir, "logs")
 	c.Kubeconfig = filepath.Join(c.Dir, "kubeconfig")
 	pkiDir := filepath.Join(c.Dir, "pki")
 	etcdDir := filepath.Join(c.Dir, "etcd")
 	if err := os.RemoveAll(etcdDir); err != nil {
+		c.Stop()
 		return nil, fmt.Errorf("wiping previous etcd data: %w", err)
 	}
 	for _, dir := range []string{c.LogDir, pkiDir, etcdDir} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
+			c.Stop()
 			return nil, fmt.Errorf("creating %s: %w", dir, err)
 		}
 	}
@@ -360,6 +371,9 @@ func (c *Cluster) Stop() {
 		for i := len(c.processes) - 1; i >= 0; i-- {
 			c.processes[i].stop(5 * time.Second)
 		}
+		if c.lock != nil {
+			c.lock.Close() // releases the flock
+		}
 		if c.removeDirOnStop {
 			_ = os.RemoveAll(c.Dir)
 		}
@@ -478,4 +492,18 @@ func resolveBinDir(binDir string) (string, error) {
 			abs, strings.Join(missing, ", "))
 	}
 	return abs, nil
+}
+
+// lockDir takes an exclusive, non-blocking flock on dir/.lock, held for the
+// life of the cluster (the kernel drops it if the process dies).
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening cluster lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("another dev cluster is running from %s (lock: %w)", dir, err)
+	}
+	return f, nil
 }

@@ -198,11 +198,50 @@ func TestStopLeavesNoProcessesOrFiles(t *testing.T) {
 	}
 }
 
-func TestStartWithoutBinariesSaysHowToBuildThem(t *testing.T) {
-	_, err := devcluster.Start(t.Context(), devcluster.Options{BinDir: t.TempDir()})
-	if err == nil || !strings.Contains(err.Error(), "hack/build-control-plane.sh") {
-		t.Fatalf("want an error pointing at hack/build-control-plane.sh, got %v", err)
+func TestStartRefusesWithAnExplanation(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts devcluster.Options
+		want string
+	}{
+		{name: "binaries missing", opts: devcluster.Options{BinDir: t.TempDir()}, want: "hack/build-control-plane.sh"},
+		{name: "directory in use by a running cluster", opts: devcluster.Options{BinDir: binDir(), Dir: cluster.Dir},
+			want: "another dev cluster is running from " + cluster.Dir},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := devcluster.Start(t.Context(), tc.opts)
+			if err == nil {
+				c.Stop()
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want an error containing %q, got %v", tc.want, err)
+			}
+		})
 	}
+	// The refused start must not have disturbed the running cluster.
+	if _, err := client(t).CoreV1().Namespaces().Get(t.Context(), "default", metav1.GetOptions{}); err != nil {
+		t.Fatalf("shared cluster broken after a refused start: %v", err)
+	}
+}
+
+// BenchmarkStartStop measures a full start (etcd, kube-apiserver,
+// kube-controller-manager with the default controllers, until WaitReady) and
+// the Stop that follows, reported separately.
+func BenchmarkStartStop(b *testing.B) {
+	var startTotal, stopTotal time.Duration
+	for b.Loop() {
+		began := time.Now()
+		c, err := devcluster.Start(b.Context(), devcluster.Options{BinDir: binDir()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		started := time.Now()
+		c.Stop()
+		startTotal += started.Sub(began)
+		stopTotal += time.Since(started)
+	}
+	b.ReportMetric(startTotal.Seconds()/float64(b.N), "start-s/op")
+	b.ReportMetric(stopTotal.Seconds()/float64(b.N), "stop-s/op")
 }
 
 // controlPlanePIDs finds processes whose command line mentions dir, which

@@ -227,7 +227,8 @@ func (r *runner) sync(ctx context.Context, key string) (time.Duration, error) {
 	r.stopRun(key, pod.UID, stopRequest{reason: "PodReplaced", grace: 0, deleted: true})
 
 	if pod.Spec.NodeName == "" {
-		if pod.DeletionTimestamp != nil || isTerminal(pod) {
+		// A scheduler leaves gated pods alone until every gate is removed.
+		if pod.DeletionTimestamp != nil || isTerminal(pod) || len(pod.Spec.SchedulingGates) > 0 {
 			return 0, nil
 		}
 		return 0, r.bind(ctx, pod)
