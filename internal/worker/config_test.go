@@ -146,3 +146,20 @@ func TestNoBooksClassification(t *testing.T) {
 		})
 	}
 }
+
+func TestCut(t *testing.T) {
+	tests := []struct {
+		in    string
+		limit int
+		want  string
+	}{
+		{"short", 10, "short"},
+		{"abcdefghij", 8, "abcde..."},
+		{"ééééé", 7, "éé..."}, // never splits a rune
+	}
+	for _, tt := range tests {
+		if got := cut(tt.in, tt.limit); got != tt.want || len(got) > tt.limit {
+			t.Errorf("cut(%q, %d) = %q, want %q", tt.in, tt.limit, got, tt.want)
+		}
+	}
+}

@@ -116,15 +116,19 @@ func encode(s Summary, limit int) []byte {
 	return out
 }
 
+// cut shortens s to at most limit bytes, on a rune boundary, marking the cut.
 func cut(s string, limit int) string {
 	if len(s) <= limit {
 		return s
 	}
-	r := []rune(s)
-	for len(string(r)) > limit-3 && len(r) > 0 {
-		r = r[:len(r)-1]
+	end := 0
+	for i := range s {
+		if i > limit-3 {
+			break
+		}
+		end = i
 	}
-	return string(r) + "..."
+	return s[:end] + "..."
 }
 
 func cutNotes(notes []ModelNote, limit int) []ModelNote {
