@@ -265,3 +265,15 @@ func controlPlanePIDs(t *testing.T, dir string) []int {
 	}
 	return pids
 }
+
+func TestUpCommandExplainsMissingBinaries(t *testing.T) {
+	cmd := devcluster.NewCommand()
+	var out strings.Builder
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs([]string{"up", "--dir", t.TempDir(), "--bin-dir", t.TempDir()})
+	err := cmd.ExecuteContext(t.Context())
+	if err == nil || !strings.Contains(err.Error(), "hack/build-control-plane.sh") {
+		t.Fatalf("want an error pointing at hack/build-control-plane.sh, got %v (output %q)", err, out.String())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -589,5 +591,60 @@ func TestRunnerRestartNeverRunsAPodTwice(t *testing.T) {
 	}
 	if len(readPIDs(t, pidFile)) != 1 || pod.Status.Reason != podrunner.ReasonRunnerStopped {
 		t.Fatalf("the interrupted pod was touched by the restarted runner: pids %v, reason %q", readPIDs(t, pidFile), pod.Status.Reason)
+	}
+}
+
+func TestNodeIsRegisteredReadyWithALease(t *testing.T) {
+	var node *corev1.Node
+	var lease *coordinationv1.Lease
+	// The package's runner starts alongside the tests; give it a moment.
+	waitFor(t, "the runner's node and lease", func(ctx context.Context) (bool, error) {
+		var err error
+		if node, err = clientset.CoreV1().Nodes().Get(ctx, nodeName, metav1.GetOptions{}); apierrors.IsNotFound(err) {
+			return false, nil
+		} else if err != nil {
+			return false, err
+		}
+		lease, err = clientset.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, nodeName, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		return err == nil, err
+	})
+	ready := false
+	for _, c := range node.Status.Conditions {
+		ready = ready || (c.Type == corev1.NodeReady && c.Status == corev1.ConditionTrue)
+	}
+	if !ready || node.Status.Capacity.Cpu().IsZero() || node.Status.Allocatable.Pods().Value() == 0 {
+		t.Fatalf("node not Ready with capacity: conditions %+v, capacity %v", node.Status.Conditions, node.Status.Capacity)
+	}
+	if lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity != nodeName || lease.Spec.RenewTime == nil {
+		t.Fatalf("node lease not held and renewed by the runner: %+v", lease.Spec)
+	}
+}
+
+func TestCommandRejectsBadMappings(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{name: "not NAME=BINARY", args: []string{"--map", "backfill-operator"}, want: "want NAME=/path/to/binary"},
+		{name: "binary missing", args: []string{"--map", "backfill-operator=/nonexistent/backfill-operator"}, want: "/nonexistent/backfill-operator"},
+		{name: "binary not executable", args: []string{"--map", "x=" + filepath.Join(logDir, "runner.log")}, want: "is not an executable file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := podrunner.NewCommand()
+			cmd.SetArgs(append([]string{"--kubeconfig", cluster.Kubeconfig, "--node-name", "never-registered"}, tc.args...))
+			cmd.SetOut(io.Discard)
+			cmd.SetErr(io.Discard)
+			err := cmd.ExecuteContext(t.Context())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("want an error containing %q, got %v", tc.want, err)
+			}
+		})
+	}
+	if _, err := clientset.CoreV1().Nodes().Get(t.Context(), "never-registered", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("a runner with a bad mapping registered its node anyway: %v", err)
 	}
 }

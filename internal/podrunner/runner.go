@@ -36,6 +36,10 @@ const DefaultSelector = "app.kubernetes.io/managed-by=backfill-operator"
 // DefaultNodeName is the Node the runner registers when none is given.
 const DefaultNodeName = "podrunner"
 
+// configErrorRetry is how soon a pod waiting on a missing Secret or ConfigMap
+// is tried again (the kubelet retries on its sync loop the same way).
+const configErrorRetry = 2 * time.Second
+
 // Options configures Run.
 type Options struct {
 	// NodeName is the Node registered and bound to (default DefaultNodeName).
@@ -294,7 +298,7 @@ func (r *runner) start(ctx context.Context, pod *corev1.Pod) (time.Duration, err
 		env, err := resolver.resolve(ctx, container)
 		var cfgErr *configError
 		if errors.As(err, &cfgErr) {
-			return 5 * time.Second, r.reportConfigError(ctx, pod, container.Name, err.Error())
+			return configErrorRetry, r.reportConfigError(ctx, pod, container.Name, err.Error())
 		}
 		if err != nil {
 			return 0, err
