@@ -56,12 +56,21 @@ func versionOf(binDir string) int {
 	return v
 }
 
-// Start initialises a data directory under dir and starts a server on a free loopback port.
-// PostgreSQL refuses to run as root, so as root the server runs as the postgres user.
+// Start initialises a data directory under dir (a new temporary directory when dir is
+// empty) and starts a server on a free loopback port. PostgreSQL refuses to run as root, so as
+// root the server runs as the postgres user, which must be able to reach dir.
 func Start(ctx context.Context, dir string) (*Server, error) {
 	binDir, err := BinDir()
 	if err != nil {
 		return nil, err
+	}
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "localpg-"); err != nil {
+			return nil, err
+		}
+		if err := os.Chmod(dir, 0o755); err != nil {
+			return nil, err
+		}
 	}
 	s := &Server{dataDir: filepath.Join(dir, "pgdata"), binDir: binDir, done: make(chan error, 1)}
 	if os.Geteuid() == 0 {
@@ -153,6 +162,9 @@ func (s *Server) Stop() error {
 	s.cmd = nil
 	return nil
 }
+
+// Dir is the directory holding the server's data and log.
+func (s *Server) Dir() string { return filepath.Dir(s.dataDir) }
 
 // URL is the connection URL of database name on this server.
 func (s *Server) URL(name string) string {

@@ -13,7 +13,6 @@ var (
 	sharedURL  string
 	sharedErr  error
 	sharedOnce sync.Once
-	sharedDir  string
 )
 
 // ServerURL returns DATABASE_URL when set; otherwise it starts (once per test binary) a
@@ -23,11 +22,7 @@ func ServerURL() (string, error) {
 		return url, nil
 	}
 	sharedOnce.Do(func() {
-		sharedDir, sharedErr = os.MkdirTemp("", "localpg-")
-		if sharedErr != nil {
-			return
-		}
-		shared, sharedErr = Start(context.Background(), sharedDir)
+		shared, sharedErr = Start(context.Background(), "")
 		if sharedErr == nil {
 			sharedURL = shared.URL("postgres")
 		}
@@ -42,7 +37,7 @@ func SharedServer() *Server { return shared }
 func Cleanup() {
 	if shared != nil {
 		_ = shared.Stop()
-		_ = os.RemoveAll(sharedDir)
+		_ = os.RemoveAll(shared.Dir())
 	}
 }
 
