@@ -153,9 +153,29 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	started := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := c.start(ctx, binDir, pkiDir, etcdDir, logf); err != nil {
-		c.Stop()
-		return nil, err
+	// Ports are chosen free but released before the binaries bind them, so
+	// another program (another test package's cluster) can take one first.
+	// That shows up as an early exit, and a fresh set of ports fixes it.
+	const attempts = 3
+	for attempt := 1; ; attempt++ {
+		err := c.start(ctx, binDir, pkiDir, etcdDir, logf)
+		if err == nil {
+			break
+		}
+		if attempt == attempts || !errors.Is(err, errPortTaken) || ctx.Err() != nil {
+			c.Stop()
+			return nil, err
+		}
+		logf("a port was taken before it could be bound; retrying with new ports")
+		c.stopProcesses()
+		if err := os.RemoveAll(etcdDir); err != nil {
+			c.Stop()
+			return nil, fmt.Errorf("wiping etcd data before retrying: %w", err)
+		}
+		if err := os.MkdirAll(etcdDir, 0o700); err != nil {
+			c.Stop()
+			return nil, fmt.Errorf("recreating %s: %w", etcdDir, err)
+		}
 	}
 	logf("control plane ready in %s; kubeconfig: %s", time.Since(started).Round(time.Millisecond), c.Kubeconfig)
 	return c, nil
@@ -368,9 +388,7 @@ func (c *Cluster) RESTConfig() *rest.Config {
 // than once.
 func (c *Cluster) Stop() {
 	c.stopOnce.Do(func() {
-		for i := len(c.processes) - 1; i >= 0; i-- {
-			c.processes[i].stop(5 * time.Second)
-		}
+		c.stopProcesses()
 		if c.lock != nil {
 			c.lock.Close() // releases the flock
 		}
@@ -378,6 +396,14 @@ func (c *Cluster) Stop() {
 			_ = os.RemoveAll(c.Dir)
 		}
 	})
+}
+
+// stopProcesses stops every process in reverse start order and forgets them.
+func (c *Cluster) stopProcesses() {
+	for i := len(c.processes) - 1; i >= 0; i-- {
+		c.processes[i].stop(5 * time.Second)
+	}
+	c.processes = nil
 }
 
 func (c *Cluster) process(name string) *process {

@@ -1,6 +1,7 @@
 package devcluster
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -24,7 +25,7 @@ type process struct {
 
 func startProcess(name, binary string, args []string, logDir string) (*process, error) {
 	logPath := filepath.Join(logDir, name+".log")
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("opening log for %s: %w", name, err)
 	}
@@ -64,8 +65,17 @@ func (p *process) running() bool {
 // exitError describes an unexpected exit with the end of the process's log,
 // which is where etcd and kube-apiserver say why they gave up.
 func (p *process) exitError() error {
-	return fmt.Errorf("%s exited early (%v); last log lines from %s:\n%s", p.name, p.waitErr, p.logPath, tailFile(p.logPath, 20))
+	tail := tailFile(p.logPath, 20)
+	err := fmt.Errorf("%s exited early (%v); last log lines from %s:\n%s", p.name, p.waitErr, p.logPath, tail)
+	if strings.Contains(tail, "address already in use") {
+		return errors.Join(errPortTaken, err)
+	}
+	return err
 }
+
+// errPortTaken marks an early exit caused by a port another program bound
+// first; Start retries with new ports.
+var errPortTaken = errors.New("port already in use")
 
 // stop sends SIGTERM to the whole process group, waits up to grace, then
 // SIGKILLs the group. It returns once the process has been reaped.
