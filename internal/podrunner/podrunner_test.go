@@ -648,3 +648,19 @@ func TestCommandRejectsBadMappings(t *testing.T) {
 		t.Fatalf("a runner with a bad mapping registered its node anyway: %v", err)
 	}
 }
+
+func TestInitContainersAreRefusedNotSkipped(t *testing.T) {
+	ns := newNamespace(t)
+	spec := restrictedPodSpec("succeed", "main ran")
+	init := spec.Containers[0]
+	init.Name = "migrate"
+	spec.InitContainers = []corev1.Container{init}
+	createPod(t, ns, "with-init", nil, spec)
+	pod := waitForPod(t, ns, "with-init", "to fail", hasPhase(corev1.PodFailed))
+	if pod.Status.Reason != podrunner.ReasonUnsupported || !strings.Contains(pod.Status.Message, "init containers") {
+		t.Fatalf("pod reason %q message %q, want %s about init containers", pod.Status.Reason, pod.Status.Message, podrunner.ReasonUnsupported)
+	}
+	if got := terminated(t, pod); got.Message == "main ran" {
+		t.Fatal("the main container ran although its init container could not")
+	}
+}
