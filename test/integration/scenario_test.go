@@ -150,13 +150,7 @@ func TestSeedRolloutOver300Months(t *testing.T) {
 		s.runJobs()
 		s.settle(name)
 		if s.liveJobs() == 0 || s.onlyStuck() {
-			next := time.Hour
-			if c.Status.NextAdmissionTime != nil {
-				if d := c.Status.NextAdmissionTime.Sub(clock.Now()); d > 0 && d < next {
-					next = d
-				}
-			}
-			s.step(next, name)
+			s.step(s.nextEvent(s.campaign(name)), name)
 		}
 	}
 	t.Logf("campaign finished after %d rounds, %d clock steps, at %s", rounds, s.tick, clock.Now().Format(time.RFC3339))
@@ -366,6 +360,30 @@ func phaseLimit(c *v1alpha1.BackfillCampaign) int {
 		}
 	}
 	return 0
+}
+
+// nextEvent is how far the clock must move for something to happen: the next admission, the
+// end of a retry backoff, or a stuck attempt's pending deadline.
+func (s *sim) nextEvent(c *v1alpha1.BackfillCampaign) time.Duration {
+	now := s.clock.Now()
+	next := 24 * time.Hour
+	consider := func(t time.Time) {
+		if d := t.Sub(now); d > 0 && d < next {
+			next = d
+		}
+	}
+	if c.Status.NextAdmissionTime != nil {
+		consider(c.Status.NextAdmissionTime.Time)
+	}
+	for _, m := range s.months() {
+		if m.Status.NextRetryAt != nil {
+			consider(m.Status.NextRetryAt.Time)
+		}
+		if m.Status.State == v1alpha1.MonthProcessing && m.Status.StartedAt != nil {
+			consider(m.Status.StartedAt.Add(attemptjob.DeadlinesOf(c).Pending))
+		}
+	}
+	return next + time.Second
 }
 
 func (s *sim) liveJobs() int {
