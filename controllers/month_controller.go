@@ -228,7 +228,7 @@ func (r *MonthReconciler) observeAttempt(ctx context.Context, p *pass) error {
 	if err != nil {
 		return err
 	}
-	st := attemptjob.Observe(&job, p.now, attemptjob.DeadlinesOf(p.campaign))
+	st := attemptjob.Observe(&job, r.current(p).StartedAt.Time, p.now, attemptjob.DeadlinesOf(p.campaign))
 	switch st.Phase {
 	case attemptjob.Waiting, attemptjob.Running:
 		p.recheck = st.Recheck

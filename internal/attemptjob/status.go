@@ -43,10 +43,11 @@ type Deadlines struct {
 	Pending, Running time.Duration
 }
 
-// Observe reads the Job's conditions (never its counts alone) and checks the deadlines. A Job
-// held suspended (by Kueue, for instance) is waiting, and its pending clock starts only when
-// it is resumed.
-func Observe(job *batchv1.Job, now time.Time, d Deadlines) Status {
+// Observe reads the Job's conditions (never its counts alone) and checks the deadlines,
+// counted from started (when the operator created the attempt, on its own clock). A Job held
+// suspended (by Kueue, for instance) is waiting, and its pending clock starts only when it is
+// resumed.
+func Observe(job *batchv1.Job, started, now time.Time, d Deadlines) Status {
 	for _, c := range job.Status.Conditions {
 		if c.Status != corev1.ConditionTrue {
 			continue
@@ -61,7 +62,7 @@ func Observe(job *batchv1.Job, now time.Time, d Deadlines) Status {
 	if suspended(job) {
 		return Status{Phase: Waiting, Message: "Job is suspended"}
 	}
-	waitingSince := job.CreationTimestamp.Time
+	waitingSince := started
 	for _, c := range job.Status.Conditions {
 		if c.Type == batchv1.JobSuspended && c.Status == corev1.ConditionFalse && c.LastTransitionTime.After(waitingSince) {
 			waitingSince = c.LastTransitionTime.Time

@@ -46,7 +46,7 @@ func TestObserve(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			s := Observe(tc.job, tc.now, d)
+			s := Observe(tc.job, created, tc.now, d)
 			if s.Phase != tc.phase || s.Message != tc.msg {
 				t.Fatalf("Observe = %+v, want phase %d message %q", s, tc.phase, tc.msg)
 			}

@@ -405,4 +405,3 @@ func (s *sim) onlyStuck() bool {
 	}
 	return true
 }
-
