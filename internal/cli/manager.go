@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+	"github.com/ooheynerds/backfill-operator/internal/attemptjob"
+	"github.com/ooheynerds/backfill-operator/internal/manager"
+)
+
+func newManagerCommand() *cobra.Command {
+	var (
+		o          manager.Options
+		image      string
+		dbSecret   string
+		kubeconfig string
+		qps        float32
+		zapOpts    = zap.Options{}
+	)
+	cmd := &cobra.Command{
+		Use:   "manager",
+		Short: "Run the controllers (campaigns, months, the backfill_log mirror)",
+		Long: `Run the BackfillCampaign and BackfillMonth controllers.
+
+The database URL comes from the DATABASE_URL environment variable (populate it from a Secret);
+without it the manager runs without the backfill_log mirror and reads attempt results from the
+Jobs' termination messages.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+			o.DatabaseURL = os.Getenv("DATABASE_URL")
+			jobs := attemptjob.Builder{Image: image}
+			if dbSecret != "" {
+				name, key, ok := strings.Cut(dbSecret, "/")
+				if !ok || name == "" || key == "" {
+					return errors.New("--worker-database-secret must be NAME/KEY of a Secret in each campaign's namespace")
+				}
+				jobs.DatabaseSecret = &v1alpha1.SecretKeyRef{Name: name, Key: key}
+			}
+			o.Jobs = jobs
+			if kubeconfig != "" {
+				_ = os.Setenv("KUBECONFIG", kubeconfig)
+			}
+			cfg, err := ctrl.GetConfig()
+			if err != nil {
+				return fmt.Errorf("loading Kubernetes client configuration: %w", err)
+			}
+			cfg.QPS, cfg.Burst = qps, int(qps*2)
+			ctx := ctrl.SetupSignalHandler()
+			mgr, closeDB, err := manager.New(ctx, cfg, o)
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			ctrl.Log.WithName("setup").Info("Starting manager", "database", o.DatabaseURL != "", "workerImage", image)
+			return mgr.Start(ctx)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8443", `metrics endpoint address ("0" disables it)`)
+	f.BoolVar(&o.SecureMetrics, "metrics-secure", true, "serve metrics over HTTPS, authenticated and authorized through the API server")
+	f.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "liveness and readiness probe address")
+	f.BoolVar(&o.LeaderElection, "leader-elect", false, "elect a leader so only one replica reconciles")
+	f.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election lease (default: the pod's)")
+	f.StringVar(&image, "worker-image", os.Getenv("WORKER_IMAGE"), "image of the month Jobs' worker (the operator's own image); campaigns may override it")
+	f.StringVar(&dbSecret, "worker-database-secret", "", "NAME/KEY of the Secret holding the workers' DATABASE_URL, for campaigns that set none")
+	f.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file (default: in-cluster or $KUBECONFIG)")
+	f.Float32Var(&qps, "kube-api-qps", 50, "queries per second to the API server")
+	f.IntVar(&o.Models, "models", 2, "LLMs each month calls, for plan estimates")
+	addGoFlags(cmd, zapOpts.BindFlags)
+	return cmd
+}
