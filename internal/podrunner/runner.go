@@ -274,7 +274,7 @@ func (r *runner) bind(ctx context.Context, pod *corev1.Pod) error {
 	if err != nil {
 		return fmt.Errorf("binding pod to node %s: %w", r.opts.NodeName, err)
 	}
-	r.log.Info("bound pod", "pod", klogKey(pod))
+	r.log.Info("bound pod", "pod", podKey(pod))
 	return nil
 }
 
@@ -309,7 +309,7 @@ func (r *runner) start(ctx context.Context, pod *corev1.Pod) (time.Duration, err
 		return 0, fmt.Errorf("creating pod log directory: %w", err)
 	}
 
-	key := klogKey(pod)
+	key := podKey(pod)
 	run := newPodRun(pod, plans)
 	r.mu.Lock()
 	if r.runs[key] != nil {
@@ -388,7 +388,7 @@ func (r *runner) failUnstarted(ctx context.Context, pod *corev1.Pod, reason, mes
 	if err != nil {
 		return fmt.Errorf("recording pod as failed (%s): %w", reason, err)
 	}
-	r.log.Info("pod cannot run", "pod", klogKey(pod), "reason", reason, "message", message)
+	r.log.Info("pod cannot run", "pod", podKey(pod), "reason", reason, "message", message)
 	return nil
 }
 
@@ -399,7 +399,7 @@ func (r *runner) reportConfigError(ctx context.Context, pod *corev1.Pod, contain
 	if err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
 		return fmt.Errorf("reporting container config error: %w", err)
 	}
-	r.log.Info("container config error, will retry", "pod", klogKey(pod), "container", container, "message", message)
+	r.log.Info("container config error, will retry", "pod", podKey(pod), "container", container, "message", message)
 	return nil
 }
 
@@ -441,7 +441,7 @@ func (r *runner) failOrphan(ctx context.Context, pod *corev1.Pod) error {
 	if err != nil {
 		return fmt.Errorf("marking orphaned pod failed: %w", err)
 	}
-	r.log.Info("marked pod failed: it was running when an earlier podrunner stopped", "pod", klogKey(pod))
+	r.log.Info("marked pod failed: it was running when an earlier podrunner stopped", "pod", podKey(pod))
 	return nil
 }
 
@@ -500,4 +500,4 @@ func terminationGrace(pod *corev1.Pod) time.Duration {
 	return 30 * time.Second
 }
 
-func klogKey(pod *corev1.Pod) string { return pod.Namespace + "/" + pod.Name }
+func podKey(pod *corev1.Pod) string { return pod.Namespace + "/" + pod.Name }
