@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -98,14 +99,29 @@ type ManagerOptions struct {
 	Clock       clock.PassiveClock
 	DatabaseURL string
 	Jobs        controllers.JobFactory
+	// WrapTransport, when set, wraps the manager's HTTP transport to the API server (after any
+	// wrapper of Config), so benchmarks can count the requests the manager makes.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
+	// CoalesceMonthEvents overrides how long month events wait before a campaign pass; zero
+	// keeps the short delay tests use (20ms). Benchmarks set controllers.DefaultCoalesce.
+	CoalesceMonthEvents time.Duration
 }
 
 // StartManager starts the operator's manager against the environment.
 func (e *Env) StartManager(ctx context.Context, o ManagerOptions) (*Manager, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	mgr, closeDB, err := manager.New(ctx, e.Config, manager.Options{
+	cfg := e.Config
+	if o.WrapTransport != nil {
+		cfg = rest.CopyConfig(e.Config)
+		cfg.Wrap(o.WrapTransport)
+	}
+	coalesce := o.CoalesceMonthEvents
+	if coalesce == 0 {
+		coalesce = 20 * time.Millisecond
+	}
+	mgr, closeDB, err := manager.New(ctx, cfg, manager.Options{
 		MetricsAddr: "0", ProbeAddr: "0", DatabaseURL: o.DatabaseURL, Jobs: o.Jobs, Clock: o.Clock,
-		CoalesceMonthEvents: 20 * time.Millisecond, SkipNameValidation: true,
+		CoalesceMonthEvents: coalesce, SkipNameValidation: true,
 	})
 	if err != nil {
 		cancel()
