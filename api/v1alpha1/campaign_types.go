@@ -513,7 +513,3 @@ type BackfillCampaignList struct {
 	// Items are the campaigns.
 	Items []BackfillCampaign `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&BackfillCampaign{}, &BackfillCampaignList{})
-}

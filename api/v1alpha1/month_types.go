@@ -181,7 +181,3 @@ type BackfillMonthList struct {
 	// Items are the months.
 	Items []BackfillMonth `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&BackfillMonth{}, &BackfillMonthList{})
-}

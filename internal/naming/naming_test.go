@@ -40,7 +40,4 @@ func TestLongNamesFitAndStayDistinct(t *testing.T) {
 			seen[name] = key
 		}
 	}
-	if Job(Month(base, 2020, 1), 1) != Job(Month(base, 2020, 1), 1) {
-		t.Fatal("the same long name maps to different results")
-	}
 }

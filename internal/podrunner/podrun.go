@@ -26,9 +26,8 @@ type containerPlan struct {
 
 // stopRequest asks a running pod to stop its processes.
 type stopRequest struct {
-	reason  string
-	message string
-	grace   time.Duration
+	reason string
+	grace  time.Duration
 	// deleted: the pod is being deleted; finish the deletion afterwards.
 	deleted bool
 }
