@@ -1,0 +1,242 @@
+package integration
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clocktesting "k8s.io/utils/clock/testing"
+	"k8s.io/utils/ptr"
+
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+	"github.com/ooheynerds/backfill-operator/internal/builders"
+	"github.com/ooheynerds/backfill-operator/internal/database"
+	"github.com/ooheynerds/backfill-operator/internal/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/testenv"
+)
+
+// newSim starts a manager with its own database and namespace, creates the campaign, and
+// returns a simulator for it.
+func newSim(t *testing.T, c *v1alpha1.BackfillCampaign, outcomeOf func(*v1alpha1.BackfillMonth, int) outcome) *sim {
+	t.Helper()
+	ctx := context.Background()
+	ns, err := env.Namespace(ctx, "rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbURL := localpg.NewDatabase(t)
+	pool, err := database.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	clock := clocktesting.NewFakeClock(start)
+	mgr, err := env.StartManager(ctx, testenv.ManagerOptions{Clock: clock, DatabaseURL: dbURL, Jobs: jobs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(mgr.Stop)
+	c.Namespace = ns
+	if err := env.Client.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	return &sim{t: t, ctx: ctx, c: env.Client, ns: ns, pool: pool, clock: clock, outcome: outcomeOf, done: map[string]bool{}}
+}
+
+// advance runs one round: finish Jobs, let the operator react, and move the clock when nothing
+// is running.
+func (s *sim) advance(campaign string) {
+	s.settle(campaign)
+	s.runJobs()
+	s.settle(campaign)
+	if s.liveJobs() == 0 || s.onlyStuck() {
+		s.step(s.nextEvent(s.campaign(campaign)), campaign)
+		s.settle(campaign)
+	}
+}
+
+// until advances until cond holds, failing after maxRounds.
+func (s *sim) until(campaign string, maxRounds int, what string, cond func(*v1alpha1.BackfillCampaign) bool) *v1alpha1.BackfillCampaign {
+	s.t.Helper()
+	for i := 0; i < maxRounds; i++ {
+		s.settle(campaign)
+		if c := s.campaign(campaign); cond(c) {
+			return c
+		}
+		s.advance(campaign)
+	}
+	c := s.campaign(campaign)
+	s.t.Fatalf("after %d rounds: %s never happened; campaign status %+v", maxRounds, what, c.Status)
+	return nil
+}
+
+func good(books, resolved int) func(*v1alpha1.BackfillMonth, int) outcome {
+	return func(*v1alpha1.BackfillMonth, int) outcome { return outcome{books: books, resolved: resolved, isbndb: 2} }
+}
+
+func admittedIn(s *sim, phase string) int {
+	n := 0
+	for _, m := range s.months() {
+		if m.Spec.Phase == phase && m.FirstAdmittedAt() != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func phaseState(c *v1alpha1.BackfillCampaign, name string) v1alpha1.PhaseState {
+	for _, p := range c.Status.Phases {
+		if p.Name == name {
+			return p.State
+		}
+	}
+	return ""
+}
+
+func TestGateBlocksBelowThresholdUntilTheSpecChanges(t *testing.T) {
+	c := builders.MakeCampaign("gated", "").
+		Phase("validate", 2020, 2020, 5, 2).Months(1, 3).Gate(90).
+		Phase("next", 2021, 2021, 5, 2).Months(1, 2).Database("db", "url").Obj()
+	s := newSim(t, c, good(20, 17)) // 85%
+	got := s.until("gated", 40, "the gate to block", func(c *v1alpha1.BackfillCampaign) bool {
+		return meta.IsStatusConditionTrue(c.Status.Conditions, v1alpha1.ConditionGateBlocked)
+	})
+	stalled := meta.FindStatusCondition(got.Status.Conditions, v1alpha1.ConditionStalled)
+	if stalled == nil || stalled.Status != metav1.ConditionTrue || stalled.Reason != v1alpha1.ReasonGateBlocked ||
+		stalled.Message != "phase validate gate does not hold: resolution rate 85.00% is below minResolutionRate 90%" {
+		t.Errorf("Stalled condition = %+v", stalled)
+	}
+	// time passes; nothing of the next phase is admitted while the gate blocks
+	for i := 0; i < 3; i++ {
+		s.step(24*time.Hour, "gated")
+		s.settle("gated")
+	}
+	if n := admittedIn(s, "next"); n != 0 {
+		t.Fatalf("%d months of the next phase admitted behind a blocked gate", n)
+	}
+
+	// the user lowers the bar in Git; the campaign moves on
+	cur := s.campaign("gated")
+	cur.Spec.Phases[0].Gate.MinResolutionRate = ptr.To[int32](85)
+	if err := s.c.Update(s.ctx, cur); err != nil {
+		t.Fatal(err)
+	}
+	done := s.until("gated", 40, "the campaign to complete", func(c *v1alpha1.BackfillCampaign) bool {
+		return meta.IsStatusConditionTrue(c.Status.Conditions, v1alpha1.ConditionReady)
+	})
+	if phaseState(done, "validate") != v1alpha1.PhaseCompleted || done.Status.Phases[0].Gate != "resolution rate 85.00% meets minResolutionRate 85%" {
+		t.Errorf("phases = %+v", done.Status.Phases)
+	}
+}
+
+func TestManualApprovalLivesInTheSpec(t *testing.T) {
+	c := builders.MakeCampaign("approval", "").
+		Phase("validate", 2020, 2020, 5, 2).Months(1, 2).
+		Phase("history", 2000, 2000, 5, 2).Months(1, 2).ManualApproval().Database("db", "url").Obj()
+	s := newSim(t, c, good(20, 19))
+	got := s.until("approval", 30, "the history phase to await approval", func(c *v1alpha1.BackfillCampaign) bool {
+		return phaseState(c, "history") == v1alpha1.PhaseAwaitingApproval
+	})
+	ready := meta.FindStatusCondition(got.Status.Conditions, v1alpha1.ConditionReady)
+	if ready.Reason != v1alpha1.ReasonAwaitingApproval || ready.Message != "phase history needs approval: add it to spec.approvedPhases" {
+		t.Errorf("Ready = %+v", ready)
+	}
+	s.step(48*time.Hour, "approval")
+	s.settle("approval")
+	if n := admittedIn(s, "history"); n != 0 {
+		t.Fatalf("%d months of an unapproved phase admitted", n)
+	}
+	cur := s.campaign("approval")
+	cur.Spec.ApprovedPhases = []string{"history"}
+	if err := s.c.Update(s.ctx, cur); err != nil {
+		t.Fatal(err)
+	}
+	s.until("approval", 30, "the campaign to complete after approval", func(c *v1alpha1.BackfillCampaign) bool {
+		return meta.IsStatusConditionTrue(c.Status.Conditions, v1alpha1.ConditionReady)
+	})
+}
+
+func TestPlanModeCreatesNoJobs(t *testing.T) {
+	c := builders.MakeCampaign("plan", "").
+		Phase("validate", 2020, 2020, 5, 2).
+		Phase("recent", 2021, 2023, 15, 5).Mode(v1alpha1.ModePlan).Budget(7000, 10).Obj()
+	s := newSim(t, c, good(1, 1))
+	got := s.until("plan", 5, "the plan to be ready", func(c *v1alpha1.BackfillCampaign) bool {
+		return meta.IsStatusConditionTrue(c.Status.Conditions, v1alpha1.ConditionReady)
+	})
+	s.step(72*time.Hour, "plan")
+	s.settle("plan")
+	if n := len(s.jobs()); n != 0 {
+		t.Fatalf("Plan mode created %d Jobs", n)
+	}
+	p := got.Status.Plan
+	if got.Status.Months.Total != 48 || p == nil || p.MonthsRemaining != 48 || p.Days != 5 || p.LLMCalls != 96 || p.ISBNdbCalls != 480 {
+		t.Fatalf("plan = %+v (months %+v)", p, got.Status.Months)
+	}
+	if len(p.FirstMonths) != 12 || p.FirstMonths[0] != "plan-2020-12" {
+		t.Errorf("first months = %v, want the next 12 in admission order from plan-2020-12", p.FirstMonths)
+	}
+	if got.Status.EstimatedCompletionTime == nil {
+		t.Error("no ETA")
+	}
+}
+
+func TestSuspendStopsAdmissionAndResumeContinues(t *testing.T) {
+	c := builders.MakeCampaign("pause", "").Phase("p", 2020, 2020, 12, 3).Suspend(true).Database("db", "url").Obj()
+	s := newSim(t, c, good(10, 10))
+	for i := 0; i < 3; i++ {
+		s.advance("pause")
+	}
+	if n := admittedIn(s, "p"); n != 0 {
+		t.Fatalf("%d months admitted while suspended", n)
+	}
+	if r := meta.FindStatusCondition(s.campaign("pause").Status.Conditions, v1alpha1.ConditionReady); r == nil || r.Reason != v1alpha1.ReasonSuspended {
+		t.Errorf("Ready = %+v, want reason Suspended", r)
+	}
+	cur := s.campaign("pause")
+	cur.Spec.Suspend = false
+	if err := s.c.Update(s.ctx, cur); err != nil {
+		t.Fatal(err)
+	}
+	s.until("pause", 30, "the campaign to complete after resuming", func(c *v1alpha1.BackfillCampaign) bool {
+		return meta.IsStatusConditionTrue(c.Status.Conditions, v1alpha1.ConditionReady)
+	})
+}
+
+func TestQuotaExhaustionPausesAdmissionUntilTheUTCReset(t *testing.T) {
+	first := true
+	c := builders.MakeCampaign("quota", "").Phase("p", 2019, 2019, 12, 1).Database("db", "url").Obj()
+	s := newSim(t, c, func(m *v1alpha1.BackfillMonth, _ int) outcome {
+		o := outcome{books: 10, resolved: 8, isbndb: 5}
+		if first {
+			o.quota, first = true, false
+		}
+		return o
+	})
+	// the first admitted month's worker reports the quota exhausted
+	s.settle("quota")
+	s.runJobs()
+	s.settle("quota")
+	got := s.campaign("quota")
+	if !meta.IsStatusConditionTrue(got.Status.Conditions, v1alpha1.ConditionBudgetExhausted) {
+		t.Fatalf("no quota pause after a worker reported ISBNdb's quota exhausted: %+v", got.Status.Conditions)
+	}
+	reset := time.Date(start.Year(), start.Month(), start.Day()+1, 0, 0, 0, 0, time.UTC)
+	cond := meta.FindStatusCondition(got.Status.Conditions, v1alpha1.ConditionBudgetExhausted)
+	if cond.Reason != v1alpha1.ReasonQuotaExhausted || got.Status.NextAdmissionTime == nil || !got.Status.NextAdmissionTime.Time.Equal(reset) {
+		t.Fatalf("BudgetExhausted = %+v, next admission %v; want QuotaExhausted until %v", cond, got.Status.NextAdmissionTime, reset)
+	}
+	admitted := admittedIn(s, "p")
+	s.step(reset.Sub(s.clock.Now())-time.Minute, "quota")
+	s.settle("quota")
+	if n := admittedIn(s, "p"); n != admitted {
+		t.Fatalf("admitted %d more months before the UTC reset", n-admitted)
+	}
+	s.step(2*time.Minute, "quota")
+	s.settle("quota")
+	if n := admittedIn(s, "p"); n != admitted+1 {
+		t.Fatalf("after the reset %d months admitted, want %d", n, admitted+1)
+	}
+}
