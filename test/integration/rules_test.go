@@ -73,7 +73,9 @@ func (s *sim) until(campaign string, maxRounds int, what string, cond func(*v1al
 }
 
 func good(books, resolved int) func(*v1alpha1.BackfillMonth, int) outcome {
-	return func(*v1alpha1.BackfillMonth, int) outcome { return outcome{books: books, resolved: resolved, isbndb: 2} }
+	return func(*v1alpha1.BackfillMonth, int) outcome {
+		return outcome{books: books, resolved: resolved, isbndb: 2}
+	}
 }
 
 func admittedIn(s *sim, phase string) int {
