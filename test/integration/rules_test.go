@@ -242,3 +242,49 @@ func TestQuotaExhaustionPausesAdmissionUntilTheUTCReset(t *testing.T) {
 		t.Fatalf("after the reset %d months admitted, want %d", n, admitted+1)
 	}
 }
+
+func TestPermanentWorkerFailureIsNotRetried(t *testing.T) {
+	c := builders.MakeCampaign("permanent", "").Phase("p", 2020, 2020, 5, 1).Months(1, 1).Database("db", "url").Obj()
+	s := newSim(t, c, good(1, 1))
+	s.settle("permanent")
+	jobs := s.jobs()
+	if len(jobs) != 1 {
+		t.Fatalf("%d Jobs, want 1", len(jobs))
+	}
+	// the worker exited with its permanent-failure code; the Job's pod failure policy failed the Job
+	s.done[jobs[0].Name] = true
+	s.setJob(&jobs[0], false, "PodFailurePolicy", "Container worker for pod permanent-2020-01-a1-x failed with exit code 3 matching FailJob rule at index 0")
+	s.settle("permanent")
+	m := s.months()[0]
+	if m.Status.State != v1alpha1.MonthFailed || m.Status.Attempts != 1 || m.Status.History[0].Reason != v1alpha1.FailurePermanent {
+		t.Fatalf("month %s after attempt %d (history %+v), want Failed after 1 with %s", m.Status.State, m.Status.Attempts, m.Status.History, v1alpha1.FailurePermanent)
+	}
+}
+
+func TestJobHeldSuspendedByAQueueIsLeftAlone(t *testing.T) {
+	c := builders.MakeCampaign("queued", "").Phase("p", 2020, 2020, 5, 1).Months(1, 1).
+		Deadlines(10*time.Minute, time.Hour).Database("db", "url").Obj()
+	c.Spec.Job.Labels = map[string]string{"kueue.x-k8s.io/queue-name": "backfill"}
+	s := newSim(t, c, good(1, 1))
+	s.settle("queued")
+	job := s.jobs()[0]
+	if job.Labels["kueue.x-k8s.io/queue-name"] != "backfill" || job.Spec.Template.Labels["kueue.x-k8s.io/queue-name"] != "backfill" {
+		t.Fatalf("the queue label did not reach the Job and its pods: %v", job.Labels)
+	}
+	// a queueing system suspends the Job until it has capacity
+	job.Spec.Suspend = ptr.To(true)
+	if err := s.c.Update(s.ctx, &job); err != nil {
+		t.Fatal(err)
+	}
+	s.done[job.Name] = true
+	s.step(3*time.Hour, "queued") // far past the pending and running deadlines
+	s.settle("queued")
+	m := s.months()[0]
+	if m.Status.State != v1alpha1.MonthProcessing || m.Status.Attempts != 1 {
+		t.Fatalf("a queued (suspended) Job was treated as stuck: month %s after %d attempts", m.Status.State, m.Status.Attempts)
+	}
+	var got = s.jobs()[0]
+	if got.Spec.Suspend == nil || !*got.Spec.Suspend {
+		t.Fatal("the operator reset the Job's spec.suspend")
+	}
+}
