@@ -27,6 +27,7 @@ import (
 	"github.com/ooheynerds/backfill-operator/internal/admission"
 	"github.com/ooheynerds/backfill-operator/internal/aggregate"
 	"github.com/ooheynerds/backfill-operator/internal/gate"
+	"github.com/ooheynerds/backfill-operator/internal/metrics"
 	"github.com/ooheynerds/backfill-operator/internal/plan"
 )
 
@@ -74,6 +75,9 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	logger := log.FromContext(ctx)
 	var c v1alpha1.BackfillCampaign
 	if err := r.Get(ctx, req.NamespacedName, &c); err != nil {
+		if apierrors.IsNotFound(err) {
+			metrics.Forget(req.Namespace, req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !c.DeletionTimestamp.IsZero() {
@@ -129,6 +133,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		return ctrl.Result{}, err
 	}
 	if admitted > 0 {
+		metrics.Admitted(c.Namespace, c.Name, admitted)
 		r.Recorder.Eventf(&c, nil, corev1.EventTypeNormal, EventMonthsAdmitted, "Admit", "Admitted %d month(s) of phase %s", admitted, in.Phase.Name)
 	}
 
@@ -136,6 +141,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	r.emitTransitions(&c, &status)
 	if !equality.Semantic.DeepEqual(c.Status, status) {
 		c.Status = status
+		metrics.ObserveCampaign(&c)
 		if err := r.Status().Update(ctx, &c); err != nil {
 			return ctrl.Result{}, ignoreConflict(err)
 		}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/internal/attemptjob"
+	"github.com/ooheynerds/backfill-operator/internal/metrics"
 	"github.com/ooheynerds/backfill-operator/internal/mirror"
 	"github.com/ooheynerds/backfill-operator/internal/naming"
 	"github.com/ooheynerds/backfill-operator/internal/retry"
@@ -304,6 +305,7 @@ func (r *MonthReconciler) finish(p *pass, res AttemptResult, failureReason strin
 	rec := r.current(p)
 	rec.Outcome, rec.FinishedAt, rec.Reason, rec.Message = v1alpha1.AttemptSucceeded, &done, "", ""
 	rec.Calls, rec.QuotaExhausted = res.Calls, res.QuotaExhausted
+	metrics.AttemptFinished(p.month.Namespace, p.month.Spec.Campaign, v1alpha1.AttemptSucceeded)
 	s.State = v1alpha1.MonthCompleted
 	s.CompletedAt = &done
 	s.Metrics = res.Metrics
@@ -328,6 +330,7 @@ func (r *MonthReconciler) fail(p *pass, reason, msg string, res *AttemptResult) 
 		s.Metrics = res.Metrics
 	}
 	s.LastError = msg
+	metrics.AttemptFinished(p.month.Namespace, p.month.Spec.Campaign, v1alpha1.AttemptFailed)
 	policy := p.campaign.Spec.Retry
 	maxAttempts := int(policy.MaxAttempts)
 	if maxAttempts == 0 {
