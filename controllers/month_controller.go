@@ -124,6 +124,10 @@ func (r *MonthReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl
 		if err := r.Status().Update(ctx, &month); err != nil {
 			return ctrl.Result{}, ignoreConflict(err)
 		}
+		if p.finished != "" {
+			// counted once the outcome is stored: a conflicting pass is redone, not counted twice
+			metrics.AttemptFinished(month.Namespace, month.Spec.Campaign, p.finished)
+		}
 		logger.V(1).Info("Updated BackfillMonth status", "state", p.status.State, "attempts", p.status.Attempts)
 	}
 	return ctrl.Result{RequeueAfter: p.requeueAfter()}, nil
@@ -135,11 +139,12 @@ type pass struct {
 	campaign  *v1alpha1.BackfillCampaign
 	now       time.Time
 	status    v1alpha1.BackfillMonthStatus
-	suspend   bool       // spec.suspend must become true (the attempt failed and will be retried)
-	recheck   *time.Time // a deadline to look again at
-	retrySoon bool       // a dependency (database) was unavailable
-	restart   bool       // the cache was stale; start the pass again
-	conflict  string     // a name collision that needs a human
+	suspend   bool                    // spec.suspend must become true (the attempt failed and will be retried)
+	recheck   *time.Time              // a deadline to look again at
+	retrySoon bool                    // a dependency (database) was unavailable
+	restart   bool                    // the cache was stale; start the pass again
+	conflict  string                  // a name collision that needs a human
+	finished  v1alpha1.AttemptOutcome // an attempt ended in this pass
 }
 
 func (p *pass) requeueAfter() time.Duration {
@@ -305,7 +310,7 @@ func (r *MonthReconciler) finish(p *pass, res AttemptResult, failureReason strin
 	rec := r.current(p)
 	rec.Outcome, rec.FinishedAt, rec.Reason, rec.Message = v1alpha1.AttemptSucceeded, &done, "", ""
 	rec.Calls, rec.QuotaExhausted = res.Calls, res.QuotaExhausted
-	metrics.AttemptFinished(p.month.Namespace, p.month.Spec.Campaign, v1alpha1.AttemptSucceeded)
+	p.finished = v1alpha1.AttemptSucceeded
 	s.State = v1alpha1.MonthCompleted
 	s.CompletedAt = &done
 	s.Metrics = res.Metrics
@@ -330,7 +335,7 @@ func (r *MonthReconciler) fail(p *pass, reason, msg string, res *AttemptResult) 
 		s.Metrics = res.Metrics
 	}
 	s.LastError = msg
-	metrics.AttemptFinished(p.month.Namespace, p.month.Spec.Campaign, v1alpha1.AttemptFailed)
+	p.finished = v1alpha1.AttemptFailed
 	policy := p.campaign.Spec.Retry
 	maxAttempts := int(policy.MaxAttempts)
 	if maxAttempts == 0 {
