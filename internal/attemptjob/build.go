@@ -21,13 +21,13 @@ const ContainerName = "worker"
 // Binary is the operator binary's path in its image; the worker is its `worker` subcommand.
 const Binary = "/backfill-operator"
 
-// Environment variables the worker reads its secrets from.
+// Environment variables the worker reads its secrets from (defined by the worker).
 const (
-	EnvDatabaseURL = "DATABASE_URL"
-	EnvGeminiKey   = "GEMINI_API_KEY"
-	EnvXAIKey      = "XAI_API_KEY"
-	EnvISBNdbKey   = "ISBNDB_API_KEY"
-	EnvGoogleKey   = "GOOGLE_BOOKS_API_KEY"
+	EnvDatabaseURL = worker.EnvDatabaseURL
+	EnvGeminiKey   = worker.EnvGeminiKey
+	EnvXAIKey      = worker.EnvXAIKey
+	EnvISBNdbKey   = worker.EnvISBNdbKey
+	EnvGoogleKey   = worker.EnvGoogleKey
 )
 
 // Builder builds attempt Jobs. Image and DatabaseSecret are the operator's defaults for

@@ -192,15 +192,24 @@ type Secrets struct {
 	GoogleBooksAPIKey string
 }
 
-// SecretsFromEnv reads DATABASE_URL, GEMINI_API_KEY, XAI_API_KEY, ISBNDB_API_KEY and
-// GOOGLE_BOOKS_API_KEY.
+// Environment variables the secrets come from; the operator's Job builder fills them from
+// Secret key references.
+const (
+	EnvDatabaseURL = "DATABASE_URL"
+	EnvGeminiKey   = "GEMINI_API_KEY"
+	EnvXAIKey      = "XAI_API_KEY"
+	EnvISBNdbKey   = "ISBNDB_API_KEY"
+	EnvGoogleKey   = "GOOGLE_BOOKS_API_KEY"
+)
+
+// SecretsFromEnv reads the secrets from their environment variables.
 func SecretsFromEnv() Secrets {
 	return Secrets{
-		DatabaseURL:       os.Getenv("DATABASE_URL"),
-		GeminiAPIKey:      os.Getenv("GEMINI_API_KEY"),
-		XAIAPIKey:         os.Getenv("XAI_API_KEY"),
-		ISBNdbAPIKey:      os.Getenv("ISBNDB_API_KEY"),
-		GoogleBooksAPIKey: os.Getenv("GOOGLE_BOOKS_API_KEY"),
+		DatabaseURL:       os.Getenv(EnvDatabaseURL),
+		GeminiAPIKey:      os.Getenv(EnvGeminiKey),
+		XAIAPIKey:         os.Getenv(EnvXAIKey),
+		ISBNdbAPIKey:      os.Getenv(EnvISBNdbKey),
+		GoogleBooksAPIKey: os.Getenv(EnvGoogleKey),
 	}
 }
 
