@@ -1,6 +1,8 @@
 package manifests
 
 import (
+	"os"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -63,6 +65,16 @@ func TestArgoCDSyncOrder(t *testing.T) {
 	for _, o := range objs {
 		if k := o.GetKind(); k != "CustomResourceDefinition" && k != "BackfillCampaign" && wave(o) != "" {
 			t.Errorf("%s %s has wave %q; only CRDs and campaigns are ordered", k, o.GetName(), wave(o))
+		}
+	}
+}
+
+// TestArgoCDDocShowsTheTestedScripts keeps docs/argocd.md from showing stale scripts.
+func TestArgoCDDocShowsTheTestedScripts(t *testing.T) {
+	doc := string(must(os.ReadFile(repoPath("docs/argocd.md"))))
+	for _, c := range health.Checks() {
+		if !strings.Contains(doc, "```lua\n"+c.Script+"```") {
+			t.Errorf("docs/argocd.md does not show the current %s health.lua", c.Kind)
 		}
 	}
 }
