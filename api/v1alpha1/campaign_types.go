@@ -126,7 +126,7 @@ type Phase struct {
 
 // SecretKeyRef points at one key of a Secret in the campaign's namespace. API keys and
 // connection strings are only ever referenced, never written into a spec.
-// +kubebuilder:validation:XValidation:rule="!self.name.matches('^(AIza|xai-|sk-)') && !self.key.matches('^(AIza|xai-|sk-)')",message="this looks like an API key itself: put the key in a Secret and reference it here by the Secret's name and key"
+// +kubebuilder:validation:XValidation:rule="!(self.name.size() >= 30 && self.name.matches('^(AIza|xai-|sk-)')) && !(self.key.size() >= 30 && self.key.matches('^(AIza|xai-|sk-)'))",message="this looks like an API key itself: put the key in a Secret and reference it here by the Secret's name and key"
 // +kubebuilder:validation:XValidation:rule="!(self.key.size() >= 32 && self.key.matches('[0-9]') && self.key.matches('[A-Z]') && self.key.matches('[a-z]'))",message="key looks like a secret value, not the name of a key in a Secret: store the value in a Secret and give the key's name (for example api-key)"
 type SecretKeyRef struct {
 	// Name of the Secret.

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/internal/builders"
@@ -21,11 +22,17 @@ import (
 // returns a simulator for it.
 func newSim(t *testing.T, c *v1alpha1.BackfillCampaign, outcomeOf func(*v1alpha1.BackfillMonth, int) outcome) *sim {
 	t.Helper()
-	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "rules")
+	ns, err := env.Namespace(context.Background(), "rules")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newSimIn(t, ns, c, outcomeOf)
+}
+
+// newSimIn is newSim in an existing namespace.
+func newSimIn(t *testing.T, ns string, c *v1alpha1.BackfillCampaign, outcomeOf func(*v1alpha1.BackfillMonth, int) outcome) *sim {
+	t.Helper()
+	ctx := context.Background()
 	dbURL := localpg.NewDatabase(t)
 	pool, err := database.Connect(ctx, dbURL)
 	if err != nil {
@@ -286,5 +293,39 @@ func TestJobHeldSuspendedByAQueueIsLeftAlone(t *testing.T) {
 	var got = s.jobs()[0]
 	if got.Spec.Suspend == nil || !*got.Spec.Suspend {
 		t.Fatal("the operator reset the Job's spec.suspend")
+	}
+}
+
+func TestNameCollisionIsRefusedNotAdopted(t *testing.T) {
+	ctx := context.Background()
+	ns, err := env.Namespace(ctx, "collide")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// someone else's month already holds a name the campaign would use
+	squatter := builders.MakeMonth("other", ns, "p", 2020, 1).Obj()
+	squatter.Name = "mine-2020-01"
+	squatter.Status = v1alpha1.BackfillMonthStatus{}
+	if err := env.Client.Create(ctx, squatter); err != nil {
+		t.Fatal(err)
+	}
+	c := builders.MakeCampaign("mine", ns).Phase("p", 2020, 2020, 5, 1).Months(1, 2).Database("db", "url").Obj()
+	s := newSimIn(t, ns, c, good(1, 1))
+	got := s.until("mine", 5, "the conflict to be reported", func(c *v1alpha1.BackfillCampaign) bool {
+		return meta.IsStatusConditionTrue(c.Status.Conditions, v1alpha1.ConditionStalled)
+	})
+	stalled := meta.FindStatusCondition(got.Status.Conditions, v1alpha1.ConditionStalled)
+	if stalled.Reason != v1alpha1.ReasonNameConflict || stalled.Message != "month names taken by objects this campaign does not own: mine-2020-01; delete or rename them" {
+		t.Errorf("Stalled = %+v", stalled)
+	}
+	var still v1alpha1.BackfillMonth
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(squatter), &still); err != nil {
+		t.Fatal(err)
+	}
+	if len(still.OwnerReferences) != 0 || still.Spec.Campaign != "other" {
+		t.Errorf("the campaign took over a month it does not own: %+v", still.ObjectMeta.OwnerReferences)
+	}
+	if n := len(s.jobs()); n != 0 {
+		t.Errorf("%d Jobs started while the campaign has a name conflict", n)
 	}
 }

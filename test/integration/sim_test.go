@@ -177,6 +177,9 @@ func (s *sim) unsettled(campaign string) string {
 	}
 	var counts v1alpha1.MonthCounts
 	for _, m := range months {
+		if m.Spec.Campaign != campaign {
+			continue
+		}
 		counts.Total++
 		switch m.EffectiveState() {
 		case v1alpha1.MonthPending:

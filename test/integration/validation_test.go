@@ -29,6 +29,8 @@ spec:
   generators:
     gemini:
       apiKeySecretRef: {name: llm-keys, key: gemini}
+    xai:
+      apiKeySecretRef: {name: llm-keys, key: xai-api-key}
 `
 
 func TestValidCampaignIsAccepted(t *testing.T) {
@@ -106,11 +108,14 @@ func TestInvalidCampaignsAreRejectedWithAMessageThatSaysWhatToFix(t *testing.T) 
 		{"books per month over 100", func(s map[string]any) { s["booksPerMonth"] = 500 }, "",
 			"spec.booksPerMonth in body should be less than or equal to 100"},
 		{"API key as the secret name", func(s map[string]any) {
-			s["generators"] = map[string]any{"gemini": map[string]any{"apiKeySecretRef": map[string]any{"name": "AIzaSyDxxxxxxxxxxxxxxxxxxxx", "key": "k"}}}
+			s["generators"] = map[string]any{"gemini": map[string]any{"apiKeySecretRef": map[string]any{"name": "AIzaSyD" + strings.Repeat("x", 33), "key": "k"}}}
 		}, "", "this looks like an API key itself: put the key in a Secret and reference it here by the Secret's name and key"},
 		{"API key as the secret key", func(s map[string]any) {
 			s["resolver"] = map[string]any{"isbndb": map[string]any{"apiKeySecretRef": map[string]any{"name": "isbndb", "key": "48291_a8F3kLm29QzXvB7nP4tR6wY1cE5uH0"}}}
 		}, "", "key looks like a secret value, not the name of a key in a Secret"},
+		{"xAI key as the secret key", func(s map[string]any) {
+			s["generators"] = map[string]any{"xai": map[string]any{"apiKeySecretRef": map[string]any{"name": "llm", "key": "xai-" + strings.Repeat("q", 40)}}}
+		}, "", "this looks like an API key itself"},
 		{"literal key instead of a reference", func(s map[string]any) {
 			s["generators"] = map[string]any{"xai": map[string]any{"apiKeySecretRef": "xai-123456"}}
 		}, "", `spec.generators.xai.apiKeySecretRef: Invalid value: "string": spec.generators.xai.apiKeySecretRef in body must be of type object`},
