@@ -11,7 +11,8 @@ import (
 )
 
 // requestCounter counts the HTTP requests a manager sends to the API server, by verb and
-// resource ("POST backfillmonths", "PUT backfillcampaigns/status", "WATCH jobs", ...).
+// resource ("POST backfillmonths", "PUT backfillcampaigns/status", "WATCH jobs", ...), with
+// the status code appended to failed ones ("PUT backfillcampaigns/status (409)").
 // Request counts do not depend on how busy the machine is, unlike times.
 type requestCounter struct {
 	mu     sync.Mutex
@@ -22,10 +23,18 @@ func newRequestCounter() *requestCounter { return &requestCounter{counts: map[st
 
 func (c *requestCounter) wrap(next http.RoundTripper) http.RoundTripper {
 	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		resp, err := next.RoundTrip(req)
+		kind := requestKind(req)
+		switch {
+		case err != nil:
+			kind += " (error)"
+		case resp.StatusCode >= 400:
+			kind += " (" + strconv.Itoa(resp.StatusCode) + ")"
+		}
 		c.mu.Lock()
-		c.counts[requestKind(req)]++
+		c.counts[kind]++
 		c.mu.Unlock()
-		return next.RoundTrip(req)
+		return resp, err
 	})
 }
 
