@@ -6,6 +6,7 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/ooheynerds/backfill-operator/internal/demo"
 	"github.com/ooheynerds/backfill-operator/internal/devcluster"
 	"github.com/ooheynerds/backfill-operator/internal/fakes"
 	"github.com/ooheynerds/backfill-operator/internal/podrunner"
@@ -25,7 +26,7 @@ func NewRoot() *cobra.Command {
 		Short:  "Development and test helpers: offline fakes, a local control plane, a local pod runner, the demo",
 		Hidden: true,
 	}
-	dev.AddCommand(fakes.NewCommand(), devcluster.NewCommand(), podrunner.NewCommand())
+	dev.AddCommand(fakes.NewCommand(), devcluster.NewCommand(), podrunner.NewCommand(), demo.NewCommand())
 	root.AddCommand(newManagerCommand(), worker.NewCommand(), dev)
 	return root
 }
