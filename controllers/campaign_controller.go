@@ -138,13 +138,15 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	}
 
 	status := r.buildStatus(&c, summary, progress, decision, admitted, conflicts, order, now)
-	r.emitTransitions(&c, &status)
 	if !equality.Semantic.DeepEqual(c.Status, status) {
+		before := c.DeepCopy()
 		c.Status = status
-		metrics.ObserveCampaign(&c)
 		if err := r.Status().Update(ctx, &c); err != nil {
 			return ctrl.Result{}, ignoreConflict(err)
 		}
+		// after the write: a pass that lost a conflict announces nothing twice
+		r.emitTransitions(before, &c.Status)
+		metrics.ObserveCampaign(&c)
 		logger.V(1).Info("Updated BackfillCampaign status", "progress", status.Progress, "phase", status.CurrentPhase)
 	}
 	if decision.Next != nil {
