@@ -1,0 +1,319 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+	"github.com/ooheynerds/backfill-operator/internal/fakes"
+	"github.com/ooheynerds/backfill-operator/internal/localsystem"
+)
+
+// A two-phase campaign runs to completion through real Jobs; the months' status, the campaign's
+// counts, backfill_log and the books tables agree, and the second phase starts only after the
+// gated first phase has finished.
+func TestMultiPhaseCampaignCompletes(t *testing.T) {
+	ns := newNamespace(t, "multiphase", localsystem.NamespaceOptions{})
+	validate := phase("validate", 2019, 1, 3, 2)
+	validate.Gate = &v1alpha1.Gate{MinResolutionRate: ptr.To[int32](50)}
+	c := newCampaign(ns, "rollout", validate, phase("recent", 2019, 4, 9, 3))
+	create(t, c)
+
+	final, months := waitFinished(t, ns, c.Name, 9, 3*time.Minute)
+	if r := readyReason(final); r != "True/"+v1alpha1.ReasonCompleted {
+		t.Errorf("campaign Ready = %s, want True/Completed", r)
+	}
+	var books, resolved int64
+	var lastValidate time.Time
+	for _, m := range months {
+		if m.Status.State != v1alpha1.MonthCompleted {
+			t.Errorf("%s ended %s (%s)", m.Name, m.Status.State, m.Status.LastError)
+		}
+		books += int64(m.Status.Metrics.BooksGenerated)
+		resolved += int64(m.Status.Metrics.ISBNsResolved)
+		if m.Spec.Phase == "validate" && m.Status.CompletedAt != nil && m.Status.CompletedAt.After(lastValidate) {
+			lastValidate = m.Status.CompletedAt.Time
+		}
+	}
+	for _, m := range months {
+		if m.Spec.Phase == "recent" && m.Status.StartedAt != nil && m.Status.StartedAt.Time.Before(lastValidate) {
+			t.Errorf("%s (phase recent) started at %s, before the gated phase validate finished at %s", m.Name, m.Status.StartedAt, lastValidate)
+		}
+	}
+	if final.Status.Totals.BooksGenerated != books || final.Status.Totals.ISBNsResolved != resolved {
+		t.Errorf("campaign totals %+v, months sum to %d books, %d resolved", final.Status.Totals, books, resolved)
+	}
+	for _, p := range final.Status.Phases {
+		if p.State != v1alpha1.PhaseCompleted {
+			t.Errorf("phase %s is %s, want Completed", p.Name, p.State)
+		}
+	}
+	checkMonthsEndedOnce(t, ns, c.Name, months)
+	waitMirrorAgrees(t, ns, c.Name, 30*time.Second)
+}
+
+// A worker that fails (both language models down) is retried through new Jobs and the month
+// ends Failed after its last attempt, with the reason in its status (kubectl's wide output) and
+// in backfill_log.error_message.
+func TestWorkerFailureRetriedThenFailed(t *testing.T) {
+	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {Outage: true}, fakes.ProviderXAI: {Outage: true}})
+	ns := newNamespace(t, "outage", localsystem.NamespaceOptions{})
+	c := newCampaign(ns, "outage", phase("only", 2018, 3, 3, 1))
+	c.Spec.Retry.MaxAttempts = 2
+	create(t, c)
+
+	_, months := waitFinished(t, ns, c.Name, 1, 3*time.Minute)
+	m := months[0]
+	if m.Status.State != v1alpha1.MonthFailed || m.Status.Attempts != 2 {
+		t.Fatalf("%s: state %s after %d attempts, want Failed after 2 (history %+v)", m.Name, m.Status.State, m.Status.Attempts, m.Status.History)
+	}
+	for _, a := range m.Status.History {
+		if a.Outcome != v1alpha1.AttemptFailed || a.Message == "" {
+			t.Errorf("attempt %d: outcome %s, message %q; want Failed with a reason", a.Attempt, a.Outcome, a.Message)
+		}
+	}
+	if m.Status.LastError == "" {
+		t.Fatal("no lastError on the failed month")
+	}
+	for _, j := range listJobs(t, ns, client.MatchingLabels{v1alpha1.LabelMonth: m.Name}) {
+		if !jobFailed(&j) {
+			t.Errorf("Job %s did not fail: %+v", j.Name, j.Status.Conditions)
+		}
+	}
+	checkMonthsEndedOnce(t, ns, c.Name, months)
+
+	out, err := sys.Kubectl(context.Background(), "-n", ns, "get", "bfm", m.Name, "-o", "wide")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "Failed") || !strings.Contains(strings.Join(strings.Fields(string(out)), " "), strings.Join(strings.Fields(firstWords(m.Status.LastError, 4)), " ")) {
+		t.Errorf("kubectl get bfm -o wide does not show the failure %q:\n%s", m.Status.LastError, out)
+	}
+	waitMirrorAgrees(t, ns, c.Name, 30*time.Second)
+	if got := backfillLog(t, ns, c.Name)[m.Name]; got.Status != "failed" || got.ErrorMessage != m.Status.LastError || got.RetryCount != 2 {
+		t.Errorf("backfill_log row %+v, want failed, retry_count 2, error_message %q", got, m.Status.LastError)
+	}
+}
+
+func firstWords(s string, n int) string {
+	w := strings.Fields(s)
+	if len(w) > n {
+		w = w[:n]
+	}
+	return strings.Join(w, " ")
+}
+
+func jobFailed(j *batchv1.Job) bool {
+	for _, c := range j.Status.Conditions {
+		if c.Type == batchv1.JobFailed && c.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}
+
+// The manager is killed with SIGKILL at random moments while a campaign runs and started
+// again each time: every month still ends exactly once, with one Job per attempt and the
+// worker's books stored once.
+func TestManagerKilledRepeatedly(t *testing.T) {
+	// Workers take a second or two, so kills land while Jobs run, finish and get admitted.
+	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 1500, JitterMS: 500}})
+	ns := newNamespace(t, "sigkill", localsystem.NamespaceOptions{})
+	c := newCampaign(ns, "sigkill", phase("first", 2017, 1, 6, 2), phase("second", 2017, 7, 12, 2))
+	c.Spec.Retry.MaxAttempts = 5
+	create(t, c)
+
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	var killedAt []string
+	for len(killedAt) < 6 {
+		time.Sleep(time.Duration(200+rng.IntN(1500)) * time.Millisecond)
+		cm := getCampaign(t, ns, c.Name).Status.Months
+		if cm.Total > 0 && cm.Completed+cm.Failed == cm.Total {
+			t.Fatalf("the campaign finished after only %d kills (%v): it is too short for this test", len(killedAt), killedAt)
+		}
+		if err := sys.KillManager(); err != nil {
+			t.Fatal(err)
+		}
+		killedAt = append(killedAt, fmt.Sprintf("%d/%d completed", cm.Completed, cm.Total))
+		time.Sleep(time.Duration(rng.IntN(1000)) * time.Millisecond) // down for a while; Jobs go on
+		if err := sys.StartManager(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("killed the manager (SIGKILL) %d times, at: %v", len(killedAt), killedAt)
+
+	_, months := waitFinished(t, ns, c.Name, 12, 4*time.Minute)
+	for _, m := range months {
+		if m.Status.State != v1alpha1.MonthCompleted {
+			t.Errorf("%s ended %s after %d attempts: %s", m.Name, m.Status.State, m.Status.Attempts, m.Status.LastError)
+		}
+	}
+	checkMonthsEndedOnce(t, ns, c.Name, months)
+	waitMirrorAgrees(t, ns, c.Name, 30*time.Second)
+}
+
+// PostgreSQL goes away for a few seconds mid-campaign: nothing is lost (every month ends
+// Completed with its worker's report) and backfill_log converges on the months' status.
+func TestPostgresRestartMidCampaign(t *testing.T) {
+	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 600}})
+	ns := newNamespace(t, "pgrestart", localsystem.NamespaceOptions{})
+	c := newCampaign(ns, "pgrestart", phase("only", 2016, 1, 8, 3))
+	c.Spec.Retry.MaxAttempts = 5
+	create(t, c)
+
+	eventually(t, 2*time.Minute, "two months to complete before the database restart", func() (bool, string) {
+		cm := getCampaign(t, ns, c.Name).Status.Months
+		return cm.Completed >= 2 && cm.Completed < 8, fmt.Sprintf("%+v", cm)
+	})
+	if err := sys.Postgres.Restart(context.Background(), 4*time.Second); err != nil {
+		t.Fatalf("restarting PostgreSQL: %v", err)
+	}
+	_, months := waitFinished(t, ns, c.Name, 8, 4*time.Minute)
+	for _, m := range months {
+		if m.Status.State != v1alpha1.MonthCompleted {
+			t.Errorf("%s ended %s after %d attempts: %s", m.Name, m.Status.State, m.Status.Attempts, m.Status.LastError)
+		}
+	}
+	checkMonthsEndedOnce(t, ns, c.Name, months)
+	waitMirrorAgrees(t, ns, c.Name, time.Minute)
+}
+
+// A pod deleted while its worker runs is a failed attempt, retried by a new Job; the month
+// does not stay Processing.
+func TestDeletedPodIsAFailedAttempt(t *testing.T) {
+	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 20000}})
+	ns := newNamespace(t, "podgone", localsystem.NamespaceOptions{})
+	c := newCampaign(ns, "podgone", phase("only", 2015, 5, 5, 1))
+	create(t, c)
+	month := c.Name + "-2015-05"
+
+	var pod corev1.Pod
+	eventually(t, 2*time.Minute, "the first attempt's pod to run", func() (bool, string) {
+		pods := listPods(t, ns, client.MatchingLabels{v1alpha1.LabelMonth: month, v1alpha1.LabelAttempt: "1"})
+		if len(pods) == 1 && pods[0].Status.Phase == corev1.PodRunning {
+			pod = pods[0]
+			return true, ""
+		}
+		return false, fmt.Sprintf("%d pods", len(pods))
+	})
+	if err := sys.Client.Delete(context.Background(), &pod); err != nil {
+		t.Fatalf("deleting pod %s: %v", pod.Name, err)
+	}
+	eventually(t, 2*time.Minute, "attempt 1 to be recorded as failed", func() (bool, string) {
+		ms := listMonths(t, ns, c.Name)
+		if len(ms) != 1 || len(ms[0].Status.History) == 0 {
+			return false, "no history yet"
+		}
+		a := ms[0].Status.History[0]
+		return a.Outcome == v1alpha1.AttemptFailed, fmt.Sprintf("state %s, attempt 1 %+v", ms[0].Status.State, a)
+	})
+	// The provider answers promptly again: the retry completes the month.
+	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {}})
+	_, months := waitFinished(t, ns, c.Name, 1, 3*time.Minute)
+	m := months[0]
+	if m.Status.State != v1alpha1.MonthCompleted || m.Status.Attempts < 2 {
+		t.Errorf("%s: %s after %d attempts, want Completed by a later attempt", m.Name, m.Status.State, m.Status.Attempts)
+	}
+	t.Logf("attempt 1 after its pod was deleted: %s: %s", m.Status.History[0].Reason, m.Status.History[0].Message)
+	checkMonthsEndedOnce(t, ns, c.Name, months)
+	waitMirrorAgrees(t, ns, c.Name, 30*time.Second)
+}
+
+// A pod that can never start (its database Secret does not exist, so the pod runner reports
+// CreateContainerConfigError as a kubelet would) ends as a failed attempt at the pending
+// deadline, and the month fails after its last attempt instead of waiting forever.
+func TestPodThatNeverStartsFailsAtPendingDeadline(t *testing.T) {
+	ns := newNamespace(t, "nostart", localsystem.NamespaceOptions{WithoutDatabaseSecret: true})
+	c := newCampaign(ns, "nostart", phase("only", 2015, 8, 8, 1))
+	c.Spec.Retry.MaxAttempts = 1
+	c.Spec.Job.PendingDeadline = metav1.Duration{Duration: 10 * time.Second}
+	create(t, c)
+
+	_, months := waitFinished(t, ns, c.Name, 1, 2*time.Minute)
+	m := months[0]
+	if m.Status.State != v1alpha1.MonthFailed || len(m.Status.History) != 1 {
+		t.Fatalf("%s: %s with history %+v, want Failed after one attempt", m.Name, m.Status.State, m.Status.History)
+	}
+	if a := m.Status.History[0]; a.Outcome != v1alpha1.AttemptFailed || a.Reason != v1alpha1.FailurePendingTooLong {
+		t.Errorf("attempt 1: %s/%s (%s), want Failed/%s", a.Outcome, a.Reason, a.Message, v1alpha1.FailurePendingTooLong)
+	}
+	checkMonthsEndedOnce(t, ns, c.Name, months)
+	waitMirrorAgrees(t, ns, c.Name, 30*time.Second)
+}
+
+// Deleting a campaign while it runs removes its months, Jobs and pods through Kubernetes'
+// garbage collector (owner references), nothing left behind.
+func TestDeletingCampaignCollectsMonthsAndJobs(t *testing.T) {
+	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 5000}})
+	ns := newNamespace(t, "gc", localsystem.NamespaceOptions{})
+	c := newCampaign(ns, "gc", phase("only", 2014, 1, 4, 2))
+	create(t, c)
+	eventually(t, 2*time.Minute, "Jobs to run", func() (bool, string) {
+		jobs := listJobs(t, ns, client.MatchingLabels{v1alpha1.LabelCampaign: c.Name})
+		return len(jobs) >= 1, fmt.Sprintf("%d Jobs", len(jobs))
+	})
+	if err := sys.Client.Delete(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 2*time.Minute, "the campaign, its months, Jobs and pods to be gone", func() (bool, string) {
+		err := sys.Client.Get(context.Background(), client.ObjectKeyFromObject(c), &v1alpha1.BackfillCampaign{})
+		months := listMonths(t, ns, c.Name)
+		jobs := listJobs(t, ns, client.MatchingLabels{v1alpha1.LabelCampaign: c.Name})
+		pods := listPods(t, ns, client.MatchingLabels{v1alpha1.LabelCampaign: c.Name})
+		return apierrors.IsNotFound(err) && len(months) == 0 && len(jobs) == 0 && len(pods) == 0,
+			fmt.Sprintf("campaign get: %v; %d months, %d Jobs, %d pods", err, len(months), len(jobs), len(pods))
+	})
+}
+
+// The namespaces enforce the restricted Pod Security Standard — a pod without the required
+// security context is refused — and the operator's Job pods are admitted and run there.
+func TestRestrictedNamespaceAdmitsJobPods(t *testing.T) {
+	ns := newNamespace(t, "restricted", localsystem.NamespaceOptions{})
+	plain := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "plain"},
+		Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "busybox"}}},
+	}
+	err := sys.Client.Create(context.Background(), plain, client.DryRunAll)
+	if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), "restricted") {
+		t.Fatalf("a pod without a restricted security context was not refused by Pod Security admission: %v", err)
+	}
+
+	c := newCampaign(ns, "restricted", phase("only", 2014, 6, 7, 2))
+	create(t, c)
+	_, months := waitFinished(t, ns, c.Name, 2, 2*time.Minute)
+	for _, m := range months {
+		if m.Status.State != v1alpha1.MonthCompleted {
+			t.Errorf("%s ended %s: %s", m.Name, m.Status.State, m.Status.LastError)
+		}
+		pods := listPods(t, ns, client.MatchingLabels{v1alpha1.LabelMonth: m.Name})
+		if len(pods) != int(m.Status.Attempts) {
+			t.Errorf("%s: %d pods for %d attempts", m.Name, len(pods), m.Status.Attempts)
+		}
+		for _, p := range pods {
+			if p.Status.Phase != corev1.PodSucceeded {
+				t.Errorf("pod %s is %s", p.Name, p.Status.Phase)
+			}
+		}
+	}
+	var events corev1.EventList
+	if err := sys.Client.List(context.Background(), &events, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events.Items {
+		if e.Reason == "FailedCreate" {
+			t.Errorf("the Job controller could not create a pod: %s", e.Message)
+		}
+	}
+	checkMonthsEndedOnce(t, ns, c.Name, months)
+}
