@@ -374,6 +374,16 @@ func (r *MonthReconciler) mirror(ctx context.Context, p *pass) {
 	if mirrored != nil && mirrored.Status == metav1.ConditionTrue && reflect.DeepEqual(mirror.RowFor(p.month), mirror.RowFor(shown)) {
 		return
 	}
+	// The row is written before the status update, which a pass computed from a stale cached
+	// month loses with a conflict; its row would then describe a state never stored, and the
+	// next pass (Mirrored already True for the stored state) would not rewrite it. So a pass
+	// that read an older month than the API server holds writes nothing: its status update
+	// will conflict as well, and the pass redone from the new month mirrors that.
+	var stored v1alpha1.BackfillMonth
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(p.month), &stored); err == nil && stored.ResourceVersion != p.month.ResourceVersion {
+		p.retrySoon = true
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := r.Mirror.Upsert(ctx, mirror.RowFor(shown)); err != nil {
