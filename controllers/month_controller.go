@@ -419,9 +419,11 @@ func setMonthConditions(p *pass) {
 	}
 }
 
+// ignoreConflict drops errors a later event resolves by itself: a conflict (the fresh object
+// triggers another pass) and not-found (the object was deleted meanwhile).
 func ignoreConflict(err error) error {
-	if apierrors.IsConflict(err) {
-		return nil // the next event brings the fresh object
+	if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+		return nil
 	}
 	return err
 }
