@@ -229,8 +229,11 @@ func TestQuotaExhaustionPausesAdmissionUntilTheUTCReset(t *testing.T) {
 	s.runJobs()
 	s.settle("quota")
 	got := s.campaign("quota")
-	if !meta.IsStatusConditionTrue(got.Status.Conditions, v1alpha1.ConditionBudgetExhausted) {
-		t.Fatalf("no quota pause after a worker reported ISBNdb's quota exhausted: %+v", got.Status.Conditions)
+	for deadline := time.Now().Add(30 * time.Second); !meta.IsStatusConditionTrue(got.Status.Conditions, v1alpha1.ConditionBudgetExhausted); got = s.campaign("quota") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no quota pause after a worker reported ISBNdb's quota exhausted: %+v", got.Status.Conditions)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	reset := time.Date(start.Year(), start.Month(), start.Day()+1, 0, 0, 0, 0, time.UTC)
 	cond := meta.FindStatusCondition(got.Status.Conditions, v1alpha1.ConditionBudgetExhausted)
