@@ -14,6 +14,7 @@ import (
 	"github.com/ooheynerds/backfill-operator/controllers"
 	"github.com/ooheynerds/backfill-operator/internal/attemptjob"
 	"github.com/ooheynerds/backfill-operator/internal/builders"
+	"github.com/ooheynerds/backfill-operator/internal/plan"
 	"github.com/ooheynerds/backfill-operator/internal/testenv"
 )
 
@@ -26,19 +27,28 @@ var start = time.Date(2026, 1, 15, 3, 0, 0, 0, time.UTC)
 // several times the coalescing delay, so a campaign pass still waiting in the queue is seen.
 const quietFor = 4 * controllers.DefaultCoalesce
 
-// fanoutSizes are the campaigns measured. A campaign's years lie within 1900–2100 (the CRD's
-// bounds), so one campaign holds at most 2412 months: 2400 (1900–2099) is the largest round size.
+// fanoutSizes are the fan-outs measured. A campaign's years lie within 1900–2100 (the CRD's
+// bounds), so one campaign holds at most 2412 months: 3000 months are two campaigns of 1500 in
+// one namespace, served by the same manager.
 var fanoutSizes = []struct {
-	months   int
-	campaign func(ns string) *v1alpha1.BackfillCampaign
+	months    int
+	campaigns func(ns string) []*v1alpha1.BackfillCampaign
 }{
-	{300, func(ns string) *v1alpha1.BackfillCampaign {
-		return builders.MakeCampaign("fanout", ns).Mode(v1alpha1.ModePlan).
-			Phase("validate", 2020, 2020, 5, 2).Gate(90).Phase("recent", 2021, 2024, 15, 5).Phase("history", 2000, 2019, 20, 5).Obj()
+	{300, func(ns string) []*v1alpha1.BackfillCampaign {
+		return []*v1alpha1.BackfillCampaign{builders.MakeCampaign("fanout", ns).Mode(v1alpha1.ModePlan).
+			Phase("validate", 2020, 2020, 5, 2).Gate(90).Phase("recent", 2021, 2024, 15, 5).Phase("history", 2000, 2019, 20, 5).Obj()}
 	}},
-	{2400, func(ns string) *v1alpha1.BackfillCampaign {
-		return builders.MakeCampaign("fanout", ns).Mode(v1alpha1.ModePlan).
-			Phase("validate", 2020, 2020, 5, 2).Gate(90).Phase("recent", 2021, 2099, 15, 5).Phase("history", 1900, 2019, 20, 5).Obj()
+	{2400, func(ns string) []*v1alpha1.BackfillCampaign {
+		return []*v1alpha1.BackfillCampaign{builders.MakeCampaign("fanout", ns).Mode(v1alpha1.ModePlan).
+			Phase("validate", 2020, 2020, 5, 2).Gate(90).Phase("recent", 2021, 2099, 15, 5).Phase("history", 1900, 2019, 20, 5).Obj()}
+	}},
+	{3000, func(ns string) []*v1alpha1.BackfillCampaign {
+		return []*v1alpha1.BackfillCampaign{
+			builders.MakeCampaign("fanout-a", ns).Mode(v1alpha1.ModePlan).
+				Phase("validate", 2020, 2020, 5, 2).Gate(90).Phase("recent", 2021, 2024, 15, 5).Phase("history", 1900, 2019, 20, 5).Obj(),
+			builders.MakeCampaign("fanout-b", ns).Mode(v1alpha1.ModePlan).
+				Phase("future", 1975, 2099, 20, 5).Obj(),
+		}
 	}},
 }
 
@@ -57,7 +67,7 @@ func BenchmarkCampaignFanout(b *testing.B) {
 		b.Run(fmt.Sprintf("months=%d", size.months), func(b *testing.B) {
 			var f fanoutTotals
 			for range b.N {
-				f.add(runFanout(b, size.months, size.campaign))
+				f.add(runFanout(b, size.months, size.campaigns))
 			}
 			n := float64(b.N)
 			b.ReportMetric(float64(size.months)*n/f.fanout.Seconds(), "months/s")
@@ -89,7 +99,7 @@ func (t *fanoutTotals) add(r fanoutResult) {
 
 // runFanout is one iteration in a fresh namespace with a fresh manager; only the fan-out
 // itself runs under the benchmark timer.
-func runFanout(b *testing.B, months int, campaignOf func(ns string) *v1alpha1.BackfillCampaign) fanoutResult {
+func runFanout(b *testing.B, months int, campaignsOf func(ns string) []*v1alpha1.BackfillCampaign) fanoutResult {
 	b.StopTimer()
 	ctx := context.Background()
 	ns, err := env.Namespace(ctx, "fanout")
@@ -105,22 +115,30 @@ func runFanout(b *testing.B, months int, campaignOf func(ns string) *v1alpha1.Ba
 		b.Fatal(err)
 	}
 	defer mgr.Stop()
-	campaign := campaignOf(ns)
-	key := client.ObjectKeyFromObject(campaign)
+	campaigns := campaignsOf(ns)
 	before := counter.snapshot()
 	passesBefore := reconciles("backfillcampaign")
 
 	b.StartTimer()
 	began := time.Now()
-	if err := env.Client.Create(ctx, campaign); err != nil {
-		b.Fatal(err)
-	}
-	waitFor(b, 5*time.Minute, fmt.Sprintf("campaign status to report %d months", months), func() bool {
-		var c v1alpha1.BackfillCampaign
-		if err := env.Client.Get(ctx, key, &c); err != nil {
+	for _, c := range campaigns {
+		if err := env.Client.Create(ctx, c); err != nil {
 			b.Fatal(err)
 		}
-		return c.Status.ObservedGeneration == c.Generation && c.Status.Months.Total == int32(months)
+	}
+	waitFor(b, 5*time.Minute, fmt.Sprintf("campaign statuses to report %d months", months), func() bool {
+		total := 0
+		for _, c := range campaigns {
+			var got v1alpha1.BackfillCampaign
+			if err := env.Client.Get(ctx, client.ObjectKeyFromObject(c), &got); err != nil {
+				b.Fatal(err)
+			}
+			if got.Status.ObservedGeneration != got.Generation || int(got.Status.Months.Total) != len(plan.Months(got.Name, &got.Spec)) {
+				return false
+			}
+			total += int(got.Status.Months.Total)
+		}
+		return total == months
 	})
 	var r fanoutResult
 	r.fanout = time.Since(began)
@@ -169,8 +187,10 @@ func runFanout(b *testing.B, months int, campaignOf func(ns string) *v1alpha1.Ba
 	if err := env.Client.DeleteAllOf(ctx, &v1alpha1.BackfillMonth{}, client.InNamespace(ns)); err != nil {
 		b.Fatal(err)
 	}
-	if err := env.Client.Delete(ctx, campaign); err != nil {
-		b.Fatal(err)
+	for _, c := range campaigns {
+		if err := env.Client.Delete(ctx, c); err != nil {
+			b.Fatal(err)
+		}
 	}
 	return r
 }
