@@ -155,10 +155,10 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	return ctrl.Result{}, nil
 }
 
-// syncMonths creates missing months (suspended, owned by the campaign), keeps the phase and
-// prompt of unstarted months in step with the spec, and deletes never-admitted months the
-// spec no longer covers. A month name taken by an object the campaign does not own is a
-// conflict: it is reported, never adopted by force.
+// syncMonths creates missing months (suspended, owned by the campaign), adopts its orphans,
+// keeps the phase and prompt of unstarted months in step with the spec, and deletes
+// never-admitted months the spec no longer covers. A month name taken by an object of another
+// owner is a conflict: it is reported, never adopted by force.
 func (r *CampaignReconciler) syncMonths(ctx context.Context, c *v1alpha1.BackfillCampaign, desired []plan.Month, byName map[string]*v1alpha1.BackfillMonth, written map[string]string) ([]string, error) {
 	var conflicts []string
 	want := make(map[string]bool, len(desired))
@@ -186,8 +186,19 @@ func (r *CampaignReconciler) syncMonths(ctx context.Context, c *v1alpha1.Backfil
 			}
 		}
 		if !metav1.IsControlledBy(m, c) {
-			conflicts = append(conflicts, d.Name)
-			continue
+			if !adoptable(m, c) {
+				conflicts = append(conflicts, d.Name)
+				continue
+			}
+			// an orphan of this campaign (e.g. left by `kubectl delete --cascade=orphan` and a
+			// re-apply): take it back with its history rather than refuse or recreate it
+			if err := ctrl.SetControllerReference(c, m, r.Scheme); err != nil {
+				return conflicts, err
+			}
+			if err := r.Update(ctx, m); err != nil {
+				return conflicts, ignoreConflict(err)
+			}
+			written[m.Name] = m.ResourceVersion
 		}
 		if m.EffectiveState() == v1alpha1.MonthPending && m.FirstAdmittedAt() == nil &&
 			(m.Spec.Phase != d.Phase || m.Spec.PromptVariant != d.PromptVariant || m.Spec.BooksPerMonth != c.Spec.BooksPerMonth) {
@@ -216,6 +227,11 @@ func (r *CampaignReconciler) syncMonths(ctx context.Context, c *v1alpha1.Backfil
 			"%d month name(s) are taken by objects this campaign does not own, e.g. %s", len(conflicts), conflicts[0])
 	}
 	return conflicts, nil
+}
+
+// adoptable reports a month that names this campaign and has no controller: an orphan of it.
+func adoptable(m *v1alpha1.BackfillMonth, c *v1alpha1.BackfillCampaign) bool {
+	return metav1.GetControllerOf(m) == nil && m.Spec.Campaign == c.Name && m.DeletionTimestamp.IsZero()
 }
 
 func newMonth(c *v1alpha1.BackfillCampaign, d plan.Month) *v1alpha1.BackfillMonth {

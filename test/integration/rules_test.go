@@ -332,3 +332,40 @@ func TestNameCollisionIsRefusedNotAdopted(t *testing.T) {
 		t.Errorf("%d Jobs started while the campaign has a name conflict", n)
 	}
 }
+
+func TestOrphanedMonthIsAdoptedWithItsHistory(t *testing.T) {
+	ctx := context.Background()
+	ns, err := env.Namespace(ctx, "adopt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a month this campaign left behind (deleted with --cascade=orphan), already completed
+	orphan := builders.MakeMonth("again", ns, "p", 2020, 1).Obj()
+	orphan.Status = v1alpha1.BackfillMonthStatus{}
+	if err := env.Client.Create(ctx, orphan); err != nil {
+		t.Fatal(err)
+	}
+	orphan.Status = v1alpha1.BackfillMonthStatus{State: v1alpha1.MonthCompleted, Attempts: 1,
+		Metrics: v1alpha1.MonthMetrics{BooksGenerated: 20, ISBNsResolved: 19, ResolutionRate: "95.00"}}
+	if err := env.Client.Status().Update(ctx, orphan); err != nil {
+		t.Fatal(err)
+	}
+	c := builders.MakeCampaign("again", ns).Phase("p", 2020, 2020, 5, 1).Months(1, 2).Database("db", "url").Obj()
+	s := newSimIn(t, ns, c, good(10, 9))
+	s.until("again", 20, "the campaign to complete", func(c *v1alpha1.BackfillCampaign) bool {
+		return meta.IsStatusConditionTrue(c.Status.Conditions, v1alpha1.ConditionReady)
+	})
+	var got v1alpha1.BackfillMonth
+	if err := env.Client.Get(ctx, client.ObjectKeyFromObject(orphan), &got); err != nil {
+		t.Fatal(err)
+	}
+	if owner := metav1.GetControllerOf(&got); owner == nil || owner.Name != "again" {
+		t.Fatalf("the orphan was not adopted: owners %+v", got.OwnerReferences)
+	}
+	if got.Status.Attempts != 1 || got.Status.Metrics.BooksGenerated != 20 {
+		t.Errorf("adoption lost the month's history: %+v", got.Status)
+	}
+	if n := len(s.jobs()); n != 1 {
+		t.Errorf("%d Jobs, want 1 (only the month that had not run)", n)
+	}
+}
