@@ -44,5 +44,6 @@ else
 fi
 
 "${out}/kube-apiserver" --version
-"${out}/etcd" --version | head -n 1
+etcd_version="$("${out}/etcd" --version)"
+echo "${etcd_version%%$'\n'*}" # first line only; a pipe into head could die of SIGPIPE under pipefail
 log "done: export KUBEBUILDER_ASSETS=${out}"
