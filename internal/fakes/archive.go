@@ -18,20 +18,7 @@ func (s *Server) archiveFake() fake {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusNotFound, "text/html", "<html><body><h1>Item cannot be found.</h1></body></html>")
 	})
-	return fake{
-		name:    SourceArchive,
-		handler: mux,
-		fail: func(w http.ResponseWriter, kind failure, retryAfter int) {
-			switch kind {
-			case failRateLimit:
-				writeText(w, http.StatusTooManyRequests, "text/html", "<html><body><h1>429 Too Many Requests</h1></body></html>")
-			case failServer:
-				writeText(w, http.StatusBadGateway, "text/html", "<html><body><h1>502 Bad Gateway</h1></body></html>")
-			default:
-				writeText(w, http.StatusServiceUnavailable, "text/html", "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>")
-			}
-		},
-	}
+	return fake{name: SourceArchive, handler: mux, fail: htmlFailures(http.StatusBadGateway)}
 }
 
 func (s *Server) archiveSearch(w http.ResponseWriter, r *http.Request) {

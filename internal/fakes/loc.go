@@ -20,20 +20,7 @@ func (s *Server) locFake() fake {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusNotFound, "text/html", "<html><body><h1>404 Not Found</h1></body></html>")
 	})
-	return fake{
-		name:    SourceLOC,
-		handler: mux,
-		fail: func(w http.ResponseWriter, kind failure, retryAfter int) {
-			switch kind {
-			case failRateLimit:
-				writeText(w, http.StatusTooManyRequests, "text/html", "<html><body><h1>429 Too Many Requests</h1></body></html>")
-			case failServer:
-				writeText(w, http.StatusInternalServerError, "text/html", "<html><body><h1>500 Internal Server Error</h1></body></html>")
-			default:
-				writeText(w, http.StatusServiceUnavailable, "text/html", "<html><body><h1>503 Service Unavailable</h1></body></html>")
-			}
-		},
-	}
+	return fake{name: SourceLOC, handler: mux, fail: htmlFailures(http.StatusInternalServerError)}
 }
 
 var cqlClause = regexp.MustCompile(`(?i)(dc\.title|dc\.creator|dc\.author|bath\.isbn|title|author|creator)\s*(=|all|any|adj)\s*("([^"]*)"|(\S+))`)

@@ -419,6 +419,21 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// htmlFailures answers injected failures as a plain web front end does, with an HTML page; the
+// services differ only in which status a server error has.
+func htmlFailures(serverError int) func(http.ResponseWriter, failure, int) {
+	return func(w http.ResponseWriter, kind failure, _ int) {
+		status := http.StatusServiceUnavailable
+		switch kind {
+		case failRateLimit:
+			status = http.StatusTooManyRequests
+		case failServer:
+			status = serverError
+		}
+		writeText(w, status, "text/html", fmt.Sprintf("<html><body><h1>%d %s</h1></body></html>", status, http.StatusText(status)))
+	}
+}
+
 func writeText(w http.ResponseWriter, status int, contentType, body string) {
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
