@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -118,7 +119,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	summary := aggregate.Summarize(&c.Spec, months, now)
 	progress := gate.Progression(&c.Spec, summary.ByPhase)
 	in := admission.Input{
-		Now: now, Months: months, Order: c.Spec.Order, MinMonthAge: int(ptrOr(c.Spec.MinMonthAge, 12)),
+		Now: now, Months: months, Order: c.Spec.Order, MinMonthAge: int(ptr.Deref(c.Spec.MinMonthAge, 12)),
 		Suspended:   c.Spec.Suspend || c.Spec.Mode == v1alpha1.ModePlan || len(conflicts) > 0,
 		BudgetLimit: int64(c.Spec.Budget.ISBNdbCallsPerDay), BudgetUsed: summary.Budget.ISBNdbCalls,
 		Estimate: summary.PaidCallsPerMonth, PausedUntil: summary.PausedUntil,
@@ -303,7 +304,7 @@ func (r *CampaignReconciler) buildStatus(c *v1alpha1.BackfillCampaign, s aggrega
 	}
 	budget := s.Budget
 	st.Budget = &budget
-	if d.Next != nil && len(d.Admit) == 0 || d.Next != nil && d.Blocked != admission.BlockedNone {
+	if d.Next != nil && (len(d.Admit) == 0 || d.Blocked != admission.BlockedNone) {
 		st.NextAdmissionTime = &metav1.Time{Time: d.Next.UTC().Truncate(time.Second)}
 	}
 	models := r.Models
@@ -421,13 +422,6 @@ func head(s []string, n int) []string {
 		return s[:n]
 	}
 	return s
-}
-
-func ptrOr(p *int32, def int32) int32 {
-	if p == nil {
-		return def
-	}
-	return *p
 }
 
 // SetupWithManager indexes months by campaign and watches campaigns and their months, with

@@ -370,8 +370,8 @@ func (r *MonthReconciler) current(p *pass) *v1alpha1.AttemptRecord {
 func (r *MonthReconciler) mirror(ctx context.Context, p *pass) {
 	shown := p.month.DeepCopy()
 	shown.Status = p.status
-	mirrored := meta.FindStatusCondition(p.status.Conditions, v1alpha1.ConditionMirrored)
-	if mirrored != nil && mirrored.Status == metav1.ConditionTrue && reflect.DeepEqual(mirror.RowFor(p.month), mirror.RowFor(shown)) {
+	row := mirror.RowFor(shown)
+	if meta.IsStatusConditionTrue(p.status.Conditions, v1alpha1.ConditionMirrored) && reflect.DeepEqual(mirror.RowFor(p.month), row) {
 		return
 	}
 	// The row is written before the status update, which a pass computed from a stale cached
@@ -386,7 +386,7 @@ func (r *MonthReconciler) mirror(ctx context.Context, p *pass) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := r.Mirror.Upsert(ctx, mirror.RowFor(shown)); err != nil {
+	if err := r.Mirror.Upsert(ctx, row); err != nil {
 		log.FromContext(ctx).Info("Could not mirror BackfillMonth into backfill_log; will retry", "error", err.Error())
 		setCondition(&p.status.Conditions, p.month.Generation, v1alpha1.ConditionMirrored, metav1.ConditionFalse, v1alpha1.ReasonDatabaseDown, "backfill_log not updated: "+err.Error())
 		p.retrySoon = true

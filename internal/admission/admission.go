@@ -133,7 +133,7 @@ func Decide(in Input) Decision {
 		d.Blocked = BlockedConcurrency
 	case !affordable():
 		d.Blocked = BlockedBudget
-		d.Next = earliest(d.Next, nextUTCDay(in.Now))
+		d.Next = earliest(d.Next, plan.NextUTCDay(in.Now))
 	case cadence <= 0:
 		d.Blocked = BlockedCadence
 		sort.Slice(windowStarts, func(i, j int) bool { return windowStarts[i].Before(windowStarts[j]) })
@@ -206,11 +206,3 @@ func earliest(a *time.Time, b time.Time) *time.Time {
 	}
 	return a
 }
-
-func nextUTCDay(now time.Time) time.Time {
-	y, m, d := now.UTC().Date()
-	return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
-}
-
-// NextUTCDay is the next midnight UTC after now, when daily provider quotas reset.
-func NextUTCDay(now time.Time) time.Time { return nextUTCDay(now) }

@@ -10,10 +10,12 @@ import (
 	"slices"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/internal/gate"
+	"github.com/ooheynerds/backfill-operator/internal/plan"
 )
 
 // PaidSource is the provider whose calls the daily budget limits.
@@ -63,13 +65,13 @@ func Summarize(spec *v1alpha1.BackfillCampaignSpec, months []*v1alpha1.BackfillM
 			}
 			s.Budget.ISBNdbCalls += int64(a.Calls[PaidSource])
 			if slices.Contains(a.QuotaExhausted, PaidSource) {
-				reset := nextUTCDay(a.FinishedAt.Time)
+				reset := plan.NextUTCDay(a.FinishedAt.Time)
 				if reset.After(now) && (s.PausedUntil == nil || reset.After(*s.PausedUntil)) {
 					s.PausedUntil = &reset
 				}
 			}
 		}
-		if c := meta(m.Status.Conditions, v1alpha1.ConditionMirrored); c == nil || c.Status != metav1.ConditionTrue {
+		if !meta.IsStatusConditionTrue(m.Status.Conditions, v1alpha1.ConditionMirrored) {
 			s.Unmirrored++
 		}
 	}
@@ -143,18 +145,4 @@ func Estimate(spec *v1alpha1.BackfillCampaignSpec, s Summary, models int, next [
 	}
 	e.FirstMonths = next
 	return e, now.Add(time.Duration(days * float64(24*time.Hour))).Truncate(time.Minute)
-}
-
-func meta(conds []metav1.Condition, t string) *metav1.Condition {
-	for i := range conds {
-		if conds[i].Type == t {
-			return &conds[i]
-		}
-	}
-	return nil
-}
-
-func nextUTCDay(t time.Time) time.Time {
-	y, m, d := t.UTC().Date()
-	return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
 }

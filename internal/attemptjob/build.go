@@ -64,20 +64,19 @@ func (b Builder) Job(c *v1alpha1.BackfillCampaign, m *v1alpha1.BackfillMonth, at
 		v1alpha1.LabelAttempt:   strconv.Itoa(attempt),
 	})
 	d := DeadlinesOf(c)
-	env := []corev1.EnvVar{secretEnv(EnvDatabaseURL, db)}
+	env := secretEnv(nil, EnvDatabaseURL, db)
 	if g := c.Spec.Generators.Gemini; g != nil {
-		env = append(env, secretEnv(EnvGeminiKey, g.APIKeySecretRef))
+		env = secretEnv(env, EnvGeminiKey, g.APIKeySecretRef)
 	}
 	if x := c.Spec.Generators.XAI; x != nil {
-		env = append(env, secretEnv(EnvXAIKey, x.APIKeySecretRef))
+		env = secretEnv(env, EnvXAIKey, x.APIKeySecretRef)
 	}
 	if s := c.Spec.Resolver.ISBNdb; s != nil {
-		env = append(env, secretEnv(EnvISBNdbKey, s.APIKeySecretRef))
+		env = secretEnv(env, EnvISBNdbKey, s.APIKeySecretRef)
 	}
 	if s := c.Spec.Resolver.GoogleBooks; s != nil {
-		env = append(env, secretEnv(EnvGoogleKey, s.APIKeySecretRef))
+		env = secretEnv(env, EnvGoogleKey, s.APIKeySecretRef)
 	}
-	env = compact(env)
 
 	job := &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{
@@ -133,21 +132,12 @@ func (b Builder) Job(c *v1alpha1.BackfillCampaign, m *v1alpha1.BackfillMonth, at
 	return job, nil
 }
 
-func secretEnv(name string, ref *v1alpha1.SecretKeyRef) corev1.EnvVar {
+// secretEnv appends the variable name, taken from the referenced Secret key, when there is a reference.
+func secretEnv(env []corev1.EnvVar, name string, ref *v1alpha1.SecretKeyRef) []corev1.EnvVar {
 	if ref == nil {
-		return corev1.EnvVar{}
+		return env
 	}
-	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+	return append(env, corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
 		LocalObjectReference: corev1.LocalObjectReference{Name: ref.Name}, Key: ref.Key,
-	}}}
-}
-
-func compact(env []corev1.EnvVar) []corev1.EnvVar {
-	out := env[:0]
-	for _, e := range env {
-		if e.Name != "" {
-			out = append(out, e)
-		}
-	}
-	return out
+	}}})
 }

@@ -32,6 +32,12 @@ func (ym YearMonth) EligibleAt(minAge int) time.Time {
 	return ym.Start().AddDate(0, 1+minAge, 0)
 }
 
+// NextUTCDay is the first instant of the UTC day after t, when providers' daily quotas reset.
+func NextUTCDay(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
+}
+
 // Month is one planned BackfillMonth.
 type Month struct {
 	Name          string
