@@ -224,7 +224,10 @@ func TestQuotaExhaustionPausesAdmissionUntilTheUTCReset(t *testing.T) {
 		}
 		return o
 	})
-	// the first admitted month's worker reports the quota exhausted
+	// the first admitted month's worker reports the quota exhausted; settling alone does not
+	// prove the campaign has admitted yet (an admission that lost a conflict is retried on the
+	// month's next event), so wait for the Job
+	s.waitForJobs(1)
 	s.settle("quota")
 	s.runJobs()
 	s.settle("quota")
@@ -256,6 +259,7 @@ func TestQuotaExhaustionPausesAdmissionUntilTheUTCReset(t *testing.T) {
 func TestPermanentWorkerFailureIsNotRetried(t *testing.T) {
 	c := builders.MakeCampaign("permanent", "").Phase("p", 2020, 2020, 5, 1).Months(1, 1).Database("db", "url").Obj()
 	s := newSim(t, c, good(1, 1))
+	s.waitForJobs(1)
 	s.settle("permanent")
 	jobs := s.jobs()
 	if len(jobs) != 1 {
@@ -276,6 +280,7 @@ func TestJobHeldSuspendedByAQueueIsLeftAlone(t *testing.T) {
 		Deadlines(10*time.Minute, time.Hour).Database("db", "url").Obj()
 	c.Spec.Job.Labels = map[string]string{"kueue.x-k8s.io/queue-name": "backfill"}
 	s := newSim(t, c, good(1, 1))
+	s.waitForJobs(1)
 	s.settle("queued")
 	job := s.jobs()[0]
 	if job.Labels["kueue.x-k8s.io/queue-name"] != "backfill" || job.Spec.Template.Labels["kueue.x-k8s.io/queue-name"] != "backfill" {

@@ -212,6 +212,17 @@ func (s *sim) unsettled(campaign string) string {
 	return ""
 }
 
+// waitForJobs waits until at least n Jobs exist. Settling alone does not prove the campaign has
+// admitted: an admission that lost an update conflict is decided again on the month's next event.
+func (s *sim) waitForJobs(n int) {
+	s.t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); len(s.jobs()) < n; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			s.t.Fatalf("fewer than %d Jobs after 30s", n)
+		}
+	}
+}
+
 // step moves the clock and nudges the controllers, as the passing of time would through their
 // requeue timers (which run on real time).
 func (s *sim) step(d time.Duration, campaign string) {
