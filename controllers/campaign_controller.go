@@ -147,9 +147,9 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		}
 		// after the write: a pass that lost a conflict announces nothing twice
 		r.emitTransitions(before, &c.Status)
-		metrics.ObserveCampaign(&c)
 		logger.V(1).Info("Updated BackfillCampaign status", "progress", status.Progress, "phase", status.CurrentPhase)
 	}
+	metrics.ObserveCampaign(&c, months, now) // every pass: overdue months and mirror lag move with time
 	if decision.Next != nil {
 		return ctrl.Result{RequeueAfter: max(decision.Next.Sub(now), time.Second)}, nil
 	}

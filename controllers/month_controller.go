@@ -124,9 +124,12 @@ func (r *MonthReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl
 		if err := r.Status().Update(ctx, &month); err != nil {
 			return ctrl.Result{}, ignoreConflict(err)
 		}
+		// observed once the start or outcome is stored: a conflicting pass is redone, not counted twice
+		if p.queueWait != nil {
+			metrics.AttemptStarted(&month, *p.queueWait)
+		}
 		if p.finished != "" {
-			// counted once the outcome is stored: a conflicting pass is redone, not counted twice
-			metrics.AttemptFinished(month.Namespace, month.Spec.Campaign, p.finished)
+			metrics.AttemptFinished(&month)
 		}
 		logger.V(1).Info("Updated BackfillMonth status", "state", p.status.State, "attempts", p.status.Attempts)
 	}
@@ -145,6 +148,7 @@ type pass struct {
 	restart   bool                    // the cache was stale; start the pass again
 	conflict  string                  // a name collision that needs a human
 	finished  v1alpha1.AttemptOutcome // an attempt ended in this pass
+	queueWait *time.Duration          // an attempt started in this pass after waiting this long
 }
 
 func (p *pass) requeueAfter() time.Duration {
@@ -191,6 +195,9 @@ func (r *MonthReconciler) startAttempt(ctx context.Context, p *pass) error {
 		}
 	} else {
 		r.Recorder.Eventf(p.month, job, corev1.EventTypeNormal, EventJobCreated, "Create", "Created Job %s for attempt %d", job.Name, attempt)
+	}
+	if wait, ok := metrics.QueueWait(p.month, p.now); ok {
+		p.queueWait = &wait
 	}
 	start := metav1.NewTime(p.now)
 	s := &p.status
