@@ -45,8 +45,16 @@ lint: vet ## gofmt check, go vet and staticcheck.
 control-plane: ## Build (once) etcd, kube-apiserver and kube-controller-manager into bin/k8s.
 	hack/build-control-plane.sh
 
+.PHONY: promtool
+promtool: ## Build (once) promtool from the Prometheus module into bin/promtool.
+	hack/build-promtool.sh
+
+.PHONY: test-rules
+test-rules: promtool ## promtool check/test of the alerts, and the dashboard's queries.
+	go test $(GO_TEST_FLAGS) -run 'Rules|Alert|Dashboard|Exported' ./internal/metrics/
+
 .PHONY: test
-test: control-plane ## All tests: unit, integration (real API server + PostgreSQL), end-to-end, brief fuzzing.
+test: control-plane promtool ## All tests: unit, integration (real API server + PostgreSQL), end-to-end, brief fuzzing.
 	go test $(GO_TEST_FLAGS) ./...
 	$(MAKE) fuzz
 
@@ -55,7 +63,7 @@ test-unit: ## Only the tests that need no control plane.
 	go test $(GO_TEST_FLAGS) -short ./...
 
 .PHONY: test-e2e
-test-e2e: control-plane build ## End-to-end tests on a local control plane with the pod runner.
+test-e2e: control-plane promtool build ## End-to-end tests on a local control plane with the pod runner.
 	go test $(GO_TEST_FLAGS) -v ./test/e2e/...
 
 .PHONY: fuzz
