@@ -176,7 +176,7 @@ func TestQueueWait(t *testing.T) {
 		wantOK bool
 	}{
 		{"first attempt waits since admission", builders.MakeMonth("c", "n", "p", 2020, 1).Admitted(now.Add(-90 * time.Second)).Obj(), 90 * time.Second, true},
-		{"retry waits since its backoff ended", builders.MakeMonth("c", "n", "p", 2020, 1).Admitted(now.Add(-48 * time.Hour)).RetryAt(now.Add(-time.Hour), 1).Obj(), time.Hour, true},
+		{"retry waits since its backoff ended", builders.MakeMonth("c", "n", "p", 2020, 1).Admitted(now.Add(-48*time.Hour)).RetryAt(now.Add(-time.Hour), 1).Obj(), time.Hour, true},
 		{"never admitted", builders.MakeMonth("c", "n", "p", 2020, 1).Obj(), 0, false},
 		{"clock behind the admission", builders.MakeMonth("c", "n", "p", 2020, 1).Admitted(now.Add(time.Minute)).Obj(), 0, true},
 	} {
