@@ -9,6 +9,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +23,10 @@ import (
 
 // sys is the system every test and benchmark runs on.
 var sys *localsystem.System
+
+// metricsURL is the manager's /metrics, served over plain HTTP on loopback for the scrape test
+// (a deployed manager serves HTTPS with authentication and authorization).
+var metricsURL string
 
 func repoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
@@ -64,12 +69,19 @@ func run(m *testing.M) int {
 	if testing.Verbose() {
 		logf = func(format string, args ...any) { fmt.Printf("e2e: "+format+"\n", args...) }
 	}
+	metricsAddr, err := freeLoopbackAddr()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	metricsURL = "http://" + metricsAddr + "/metrics"
 	sys, err = localsystem.Start(ctx, localsystem.Options{
 		Binary: binary, RepoRoot: repoRoot(), Dir: filepath.Join(dir, "system"),
 		// The fake ISBNdb enforces a paid plan's 3 requests/s by default; the tests are about
 		// the operator, not about that plan.
-		Fakes: fakes.Options{ISBNdbRate: 100},
-		Logf:  logf,
+		Fakes:       fakes.Options{ISBNdbRate: 100},
+		Logf:        logf,
+		ManagerArgs: []string{"--metrics-bind-address", metricsAddr, "--metrics-secure=false"},
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: starting the local system: %v\n", err)
@@ -80,4 +92,13 @@ func run(m *testing.M) int {
 		fmt.Printf("e2e: logs kept in %s\n", dir)
 	}
 	return m.Run()
+}
+
+func freeLoopbackAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
 }
