@@ -294,6 +294,8 @@ func AttemptFinished(m *v1alpha1.BackfillMonth) {
 	}
 	for provider, n := range rec.Calls {
 		providerCalls.WithLabelValues(ns, campaign, provider).Add(float64(n))
+		// a provider that was called has an error series from 0, so rate() sees its first error
+		providerErrors.WithLabelValues(ns, campaign, provider, ErrorQuotaExhausted).Add(0)
 	}
 	for _, provider := range rec.QuotaExhausted {
 		providerErrors.WithLabelValues(ns, campaign, provider, ErrorQuotaExhausted).Inc()

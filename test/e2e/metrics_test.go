@@ -17,6 +17,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/internal/fakes"
 	"github.com/ooheynerds/backfill-operator/internal/localsystem"
@@ -84,14 +86,10 @@ func TestMetricsScrape(t *testing.T) {
 			served[name+"_bucket"], served[name+"_sum"], served[name+"_count"] = true, true, true
 		}
 	}
-	for _, file := range []string{"config/prometheus/prometheus_rule.yaml", "config/grafana/backfill-operator.json"} {
-		raw, err := os.ReadFile(filepath.Join(repoRoot(), file))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, name := range usedMetric.FindAllString(string(raw), -1) {
+	for _, q := range usedQueries(t) {
+		for _, name := range metricName.FindAllString(q, -1) {
 			if !served[name] {
-				t.Errorf("%s uses %s, which the running manager does not serve", file, name)
+				t.Errorf("%q uses %s, which the running manager does not serve", q, name)
 			}
 		}
 	}
@@ -107,9 +105,56 @@ func TestMetricsScrape(t *testing.T) {
 	})
 }
 
-// usedMetric finds the operator's and controller-runtime's metric names in rules and panels
-// (their syntax is checked by go test ./internal/metrics with Prometheus' parser).
-var usedMetric = regexp.MustCompile(`\b(?:backfill|controller_runtime)_[a-z_]+[a-z]\b`)
+// metricName finds the operator's and controller-runtime's metric names in a query (query
+// syntax is checked by go test ./internal/metrics with Prometheus' parser).
+var metricName = regexp.MustCompile(`\b(?:backfill|controller_runtime)_[a-z_]+[a-z]\b`)
+
+// usedQueries are the alerts' and the dashboard's Prometheus queries.
+func usedQueries(t *testing.T) []string {
+	t.Helper()
+	var rule struct {
+		Spec struct {
+			Groups []struct {
+				Rules []struct {
+					Expr string `json:"expr"`
+				} `json:"rules"`
+			} `json:"groups"`
+		} `json:"spec"`
+	}
+	var dash struct {
+		Panels []struct {
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	for file, into := range map[string]any{"config/prometheus/prometheus_rule.yaml": &rule, "config/grafana/backfill-operator.json": &dash} {
+		raw, err := os.ReadFile(filepath.Join(repoRoot(), file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := yaml.Unmarshal(raw, into); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+	}
+	var out []string
+	for _, g := range rule.Spec.Groups {
+		for _, r := range g.Rules {
+			out = append(out, r.Expr)
+		}
+	}
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			if tg.Expr != "" {
+				out = append(out, tg.Expr)
+			}
+		}
+	}
+	if len(out) < 20 {
+		t.Fatalf("found %d queries in the rules and the dashboard", len(out))
+	}
+	return out
+}
 
 func scrape(t *testing.T) []byte {
 	t.Helper()
