@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ var now = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 
 // observedCampaign is a two-phase campaign with one overdue month, one month whose mirror
 // write failed 10 minutes ago, and today's ISBNdb use.
-func observedCampaign(t *testing.T, ns, name string) (*v1alpha1.BackfillCampaign, []*v1alpha1.BackfillMonth) {
+func observedCampaign(t testing.TB, ns, name string) (*v1alpha1.BackfillCampaign, []*v1alpha1.BackfillMonth) {
 	t.Helper()
 	c := builders.MakeCampaign(name, ns).Phase("validate", 2020, 2020, 5, 2).Phase("bulk", 2000, 2019, 20, 5).
 		Deadlines(15*time.Minute, time.Hour).Budget(15000, 100).Obj()
@@ -202,5 +203,27 @@ func TestForgetRemovesEveryCampaignSeries(t *testing.T) {
 		if n := testutil.CollectAndCount(v); n != 0 {
 			t.Errorf("%d series left after the campaign was deleted", n)
 		}
+	}
+}
+
+// BenchmarkObserveCampaign measures the per-pass cost of publishing a campaign of 24 years
+// (288 months) and of 3,000 months: it runs on every campaign pass.
+func BenchmarkObserveCampaign(b *testing.B) {
+	for _, n := range []int{288, 3000} {
+		b.Run(fmt.Sprintf("months=%d", n), func(b *testing.B) {
+			c, _ := observedCampaign(b, "bench", "bench")
+			ms := make([]*v1alpha1.BackfillMonth, n)
+			for i := range ms {
+				m := builders.MakeMonth("bench", "bench", "bulk", int32(2000+i/12), int32(1+i%12)).State(v1alpha1.MonthProcessing).Obj()
+				m.Status.StartedAt = &metav1.Time{Time: now.Add(-time.Duration(i) * time.Minute)}
+				m.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionMirrored, Status: metav1.ConditionTrue}}
+				ms[i] = m
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				ObserveCampaign(c, ms, now)
+			}
+			Forget("bench", "bench")
+		})
 	}
 }
