@@ -23,7 +23,13 @@ fi
 log "building promtool (a few minutes when the build cache is cold)"
 start=$SECONDS
 mkdir -p "${repo}/bin"
-(cd "${repo}/hack/tools/prometheus" && go build -ldflags "-s -w" -o "${out}.tmp" github.com/prometheus/prometheus/cmd/promtool)
+(
+	cd "${repo}/hack/tools/prometheus"
+	# unstamped, promtool --version prints an empty version
+	version="$(go list -m -f '{{.Version}}' github.com/prometheus/prometheus)"
+	go build -ldflags "-s -w -X github.com/prometheus/common/version.Version=${version}" \
+		-o "${out}.tmp" github.com/prometheus/prometheus/cmd/promtool
+)
 mv "${out}.tmp" "${out}" # never leave a half-written binary that the check above would trust
 log "built promtool in $((SECONDS - start))s"
 "${out}" --version | sed -n 1p
