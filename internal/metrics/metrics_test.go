@@ -198,6 +198,11 @@ func TestForgetRemovesEveryCampaignSeries(t *testing.T) {
 		Attempt(v1alpha1.AttemptSucceeded, now, map[string]int32{"isbndb": 1}, "isbndb").Obj()
 	AttemptFinished(m)
 	AttemptStarted(m, time.Minute)
+	for i, v := range perCampaign {
+		if testutil.CollectAndCount(v) == 0 {
+			t.Fatalf("collector %d has no series before the campaign was deleted: the fixture does not cover it", i)
+		}
+	}
 	Forget("books", "deleted")
 	for _, v := range perCampaign {
 		if n := testutil.CollectAndCount(v); n != 0 {
