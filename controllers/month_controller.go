@@ -336,7 +336,7 @@ func (r *MonthReconciler) fail(p *pass, reason, msg string, res *AttemptResult) 
 	}
 	s.LastError = msg
 	p.finished = v1alpha1.AttemptFailed
-	policy := p.campaign.Spec.Retry
+	policy := p.campaign.Spec.EffectiveRetry()
 	maxAttempts := int(policy.MaxAttempts)
 	if maxAttempts == 0 {
 		maxAttempts = 5
