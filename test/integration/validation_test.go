@@ -154,7 +154,9 @@ func TestInvalidCampaignsAreRejectedWithAMessageThatSaysWhatToFix(t *testing.T) 
 			"label keys must be valid Kubernetes label keys"},
 		{"label value with a slash", func(s map[string]any) { s["job"] = map[string]any{"labels": map[string]any{"team": "books/history"}} }, "",
 			`spec.job.labels[team]: Invalid value: "books/history": label values must be at most 63 letters`},
-		{"label value too long", func(s map[string]any) { s["job"] = map[string]any{"labels": map[string]any{"team": strings.Repeat("v", 64)}} }, "",
+		{"label value too long", func(s map[string]any) {
+			s["job"] = map[string]any{"labels": map[string]any{"team": strings.Repeat("v", 64)}}
+		}, "",
 			"spec.job.labels.team: Too long: may not be more than 63 bytes"},
 		{"operator's managed-by label", func(s map[string]any) {
 			s["job"] = map[string]any{"labels": map[string]any{"app.kubernetes.io/managed-by": "argocd"}}
@@ -169,7 +171,9 @@ func TestInvalidCampaignsAreRejectedWithAMessageThatSaysWhatToFix(t *testing.T) 
 			`spec.job.imagePullPolicy: Unsupported value: "Sometimes": supported values: "Always", "IfNotPresent", "Never"`},
 		{"service account with upper case", func(s map[string]any) { s["job"] = map[string]any{"serviceAccountName": "Backfill_Worker"} }, "",
 			`spec.job.serviceAccountName: Invalid value: "Backfill_Worker": must be a service account name`},
-		{"image with whitespace", func(s map[string]any) { s["job"] = map[string]any{"image": "registry.example.com/backfill operator:v1"} }, "",
+		{"image with whitespace", func(s map[string]any) {
+			s["job"] = map[string]any{"image": "registry.example.com/backfill operator:v1"}
+		}, "",
 			`spec.job.image: Invalid value: "registry.example.com/backfill operator:v1": must be an image reference`},
 		{"image with a newline", func(s map[string]any) { s["job"] = map[string]any{"image": "backfill:v1\n"} }, "",
 			"spec.job.image: Invalid value: \"backfill:v1\\n\": must be an image reference"},
@@ -221,7 +225,9 @@ func TestInvalidCampaignsAreRejectedWithAMessageThatSaysWhatToFix(t *testing.T) 
 		{"base URL without scheme", func(s map[string]any) {
 			s["generators"] = map[string]any{"gemini": map[string]any{"baseURL": "generativelanguage.googleapis.com"}}
 		}, "", `spec.generators.gemini.baseURL: Invalid value: "generativelanguage.googleapis.com": must start with http:// or https://`},
-		{"base URL with ftp", func(s map[string]any) { s["resolver"] = map[string]any{"loc": map[string]any{"baseURL": "ftp://lx2.loc.gov/sru"}} }, "",
+		{"base URL with ftp", func(s map[string]any) {
+			s["resolver"] = map[string]any{"loc": map[string]any{"baseURL": "ftp://lx2.loc.gov/sru"}}
+		}, "",
 			`spec.resolver.loc.baseURL: Invalid value: "ftp://lx2.loc.gov/sru": must start with http:// or https://`},
 		{"base URL with credentials", func(s map[string]any) {
 			s["resolver"] = map[string]any{"isbndb": map[string]any{"baseURL": "https://user:secret@api2.isbndb.com"}}
@@ -232,7 +238,9 @@ func TestInvalidCampaignsAreRejectedWithAMessageThatSaysWhatToFix(t *testing.T) 
 		{"base URL with CR/LF header injection", func(s map[string]any) {
 			s["generators"] = map[string]any{"xai": map[string]any{"baseURL": "https://api.x.ai/v1\r\nX-Injected: 1"}}
 		}, "", "spec.generators.xai.baseURL: Invalid value: \"string\": must not contain spaces, line breaks or control characters"},
-		{"base URL without a host", func(s map[string]any) { s["resolver"] = map[string]any{"wikidata": map[string]any{"baseURL": "https:///sparql"}} }, "",
+		{"base URL without a host", func(s map[string]any) {
+			s["resolver"] = map[string]any{"wikidata": map[string]any{"baseURL": "https:///sparql"}}
+		}, "",
 			"spec.resolver.wikidata.baseURL: Invalid value: \"string\": must name a host"},
 		{"approval of a phase that does not exist", func(s map[string]any) { s["approvedPhases"] = []any{"history"} }, "",
 			"spec.approvedPhases: Invalid value: \"object\": approvedPhases names a phase that does not exist"},
@@ -241,7 +249,9 @@ func TestInvalidCampaignsAreRejectedWithAMessageThatSaysWhatToFix(t *testing.T) 
 		}, "", "resolver.sources lists a source twice: name each source once, in the order to try them"},
 		{"unknown source", func(s map[string]any) { s["resolver"] = map[string]any{"sources": []any{"goodreads"}} }, "",
 			`Unsupported value: "goodreads"`},
-		{"requests per second over 100", func(s map[string]any) { s["resolver"] = map[string]any{"openLibrary": map[string]any{"requestsPerSecond": 1000}} }, "",
+		{"requests per second over 100", func(s map[string]any) {
+			s["resolver"] = map[string]any{"openLibrary": map[string]any{"requestsPerSecond": 1000}}
+		}, "",
 			"spec.resolver.openLibrary.requestsPerSecond in body should be less than or equal to 100"},
 		{"name too long for Job names", func(s map[string]any) {}, strings.Repeat("c", 53),
 			"metadata.name is too long for a campaign: at most 52 characters"},
