@@ -73,13 +73,17 @@ type CampaignReconciler struct {
 // Reconcile plans, admits, gates and aggregates one campaign.
 func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	logger := log.FromContext(ctx)
-	var c v1alpha1.BackfillCampaign
-	if err := r.Get(ctx, req.NamespacedName, &c); err != nil {
+	u, decoded, err := getCampaign(ctx, r.Client, req.NamespacedName)
+	if err != nil {
+		if ue, ok := asUndecodable(err); ok {
+			return r.stallUndecodable(ctx, u, ue)
+		}
 		if apierrors.IsNotFound(err) {
 			metrics.Forget(req.Namespace, req.Name)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	c := *decoded
 	if !c.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil // the garbage collector removes the months and their Jobs
 	}
@@ -430,7 +434,7 @@ func (r *CampaignReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Mana
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&v1alpha1.BackfillCampaign{}).
+		For(campaignShape()).
 		Watches(&v1alpha1.BackfillMonth{}, coalescedOwner{delay: r.Coalesce}).
 		Named("backfillcampaign").
 		Complete(r)
