@@ -15,7 +15,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -74,13 +73,17 @@ type CampaignReconciler struct {
 // Reconcile plans, admits, gates and aggregates one campaign.
 func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	logger := log.FromContext(ctx)
-	var c v1alpha1.BackfillCampaign
-	if err := r.Get(ctx, req.NamespacedName, &c); err != nil {
+	u, decoded, err := getCampaign(ctx, r.Client, req.NamespacedName)
+	if err != nil {
+		if ue, ok := asUndecodable(err); ok {
+			return r.stallUndecodable(ctx, u, ue)
+		}
 		if apierrors.IsNotFound(err) {
 			metrics.Forget(req.Namespace, req.Name)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	c := *decoded
 	if !c.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil // the garbage collector removes the months and their Jobs
 	}
@@ -119,8 +122,8 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	summary := aggregate.Summarize(&c.Spec, months, now)
 	progress := gate.Progression(&c.Spec, summary.ByPhase)
 	in := admission.Input{
-		Now: now, Months: months, Order: c.Spec.Order, MinMonthAge: int(ptr.Deref(c.Spec.MinMonthAge, 12)),
-		Suspended:   c.Spec.Suspend || c.Spec.Mode == v1alpha1.ModePlan || len(conflicts) > 0,
+		Now: now, Months: months, Order: c.Spec.EffectiveOrder(), MinMonthAge: int(c.Spec.EffectiveMinMonthAge()),
+		Suspended:   c.Spec.Suspend || c.Spec.EffectiveMode() == v1alpha1.ModePlan || len(conflicts) > 0,
 		BudgetLimit: int64(c.Spec.Budget.ISBNdbCallsPerDay), BudgetUsed: summary.Budget.ISBNdbCalls,
 		Estimate: summary.PaidCallsPerMonth, PausedUntil: summary.PausedUntil,
 	}
@@ -202,7 +205,7 @@ func (r *CampaignReconciler) syncMonths(ctx context.Context, c *v1alpha1.Backfil
 			written[m.Name] = m.ResourceVersion
 		}
 		if m.EffectiveState() == v1alpha1.MonthPending && m.FirstAdmittedAt() == nil &&
-			(m.Spec.Phase != d.Phase || m.Spec.PromptVariant != d.PromptVariant || m.Spec.BooksPerMonth != c.Spec.BooksPerMonth) {
+			(m.Spec.Phase != d.Phase || m.Spec.PromptVariant != d.PromptVariant || m.Spec.BooksPerMonth != booksPerMonth(c)) {
 			m.Spec.Phase, m.Spec.PromptVariant, m.Spec.BooksPerMonth = d.Phase, d.PromptVariant, booksPerMonth(c)
 			m.Labels[v1alpha1.LabelPhase] = d.Phase
 			if err := r.Update(ctx, m); err != nil {
@@ -249,12 +252,7 @@ func newMonth(c *v1alpha1.BackfillCampaign, d plan.Month) *v1alpha1.BackfillMont
 	}
 }
 
-func booksPerMonth(c *v1alpha1.BackfillCampaign) int32 {
-	if c.Spec.BooksPerMonth == 0 {
-		return 20
-	}
-	return c.Spec.BooksPerMonth
-}
+func booksPerMonth(c *v1alpha1.BackfillCampaign) int32 { return c.Spec.EffectiveBooksPerMonth() }
 
 // admit unsuspends the months admission chose, recording the first admission time that the
 // cadence counts. Each update carries the cached resourceVersion, so a stale decision fails
@@ -324,7 +322,7 @@ func (r *CampaignReconciler) buildStatus(c *v1alpha1.BackfillCampaign, s aggrega
 	case len(conflicts) > 0:
 		setKstatus(&st.Conditions, gen, false, false, true, v1alpha1.ReasonNameConflict,
 			fmt.Sprintf("month names taken by objects this campaign does not own: %s; delete or rename them", strings.Join(head(conflicts, 5), ", ")))
-	case c.Spec.Mode == v1alpha1.ModePlan:
+	case c.Spec.EffectiveMode() == v1alpha1.ModePlan:
 		setKstatus(&st.Conditions, gen, true, false, false, v1alpha1.ReasonPlanned,
 			fmt.Sprintf("Plan mode: %d months, about %d days, %d LLM and %d ISBNdb calls estimated", estimate.MonthsRemaining, estimate.Days, estimate.LLMCalls, estimate.ISBNdbCalls))
 	case p.Blocked >= 0 && p.States[p.Blocked] == v1alpha1.PhaseGateBlocked:
@@ -436,7 +434,7 @@ func (r *CampaignReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Mana
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&v1alpha1.BackfillCampaign{}).
+		For(campaignShape()).
 		Watches(&v1alpha1.BackfillMonth{}, coalescedOwner{delay: r.Coalesce}).
 		Named("backfillcampaign").
 		Complete(r)

@@ -81,18 +81,23 @@ func (r *MonthReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl
 	if !month.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
 	}
-	var campaign v1alpha1.BackfillCampaign
-	if err := r.Get(ctx, types.NamespacedName{Namespace: month.Namespace, Name: month.Spec.Campaign}, &campaign); err != nil {
+	_, campaign, err := getCampaign(ctx, r.Client, types.NamespacedName{Namespace: month.Namespace, Name: month.Spec.Campaign})
+	if _, ok := asUndecodable(err); ok {
+		// the campaign is Stalled/InvalidSpec; its months wait, looking again now and then
+		logger.V(1).Info("the month's campaign cannot be interpreted; waiting", "error", err.Error())
+		return ctrl.Result{RequeueAfter: time.Minute}, nil
+	}
+	if err != nil {
 		// without its campaign the month has no Job settings; the garbage collector removes it
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 
 	now := r.Clock.Now()
-	p := &pass{month: &month, campaign: &campaign, now: now, status: *month.Status.DeepCopy()}
+	p := &pass{month: &month, campaign: campaign, now: now, status: *month.Status.DeepCopy()}
 	if p.status.State == "" {
 		p.status.State = v1alpha1.MonthPending
 	}
-	var err error
+
 	switch state := p.status.State; {
 	case state.Finished():
 	case state == v1alpha1.MonthProcessing:
@@ -343,7 +348,7 @@ func (r *MonthReconciler) fail(p *pass, reason, msg string, res *AttemptResult) 
 	}
 	s.LastError = msg
 	p.finished = v1alpha1.AttemptFailed
-	policy := p.campaign.Spec.Retry
+	policy := p.campaign.Spec.EffectiveRetry()
 	maxAttempts := int(policy.MaxAttempts)
 	if maxAttempts == 0 {
 		maxAttempts = 5

@@ -91,6 +91,7 @@ type Gate struct {
 	MinResolutionRate *int32 `json:"minResolutionRate,omitempty"`
 	// MaxFailedMonths is the largest acceptable number of the phase's months that ended Failed.
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=2412
 	// +optional
 	MaxFailedMonths *int32 `json:"maxFailedMonths,omitempty"`
 }
@@ -100,7 +101,7 @@ type Phase struct {
 	// Name identifies the phase; it labels the phase's months and may be listed in approvedPhases.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=40
-	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="must be a phase name: lower-case letters, digits and '-', starting and ending with a letter or digit (for example validate or recent-2021)"
 	Name string `json:"name"`
 	// Years is the range of years whose months belong to the phase.
 	Years YearRange `json:"years"`
@@ -126,30 +127,37 @@ type Phase struct {
 
 // SecretKeyRef points at one key of a Secret in the campaign's namespace. API keys and
 // connection strings are only ever referenced, never written into a spec.
-// +kubebuilder:validation:XValidation:rule="!(self.name.size() >= 30 && self.name.matches('^(AIza|xai-|sk-)')) && !(self.key.size() >= 30 && self.key.matches('^(AIza|xai-|sk-)'))",message="this looks like an API key itself: put the key in a Secret and reference it here by the Secret's name and key"
-// +kubebuilder:validation:XValidation:rule="!(self.key.size() >= 32 && self.key.matches('[0-9]') && self.key.matches('[A-Z]') && self.key.matches('[a-z]'))",message="key looks like a secret value, not the name of a key in a Secret: store the value in a Secret and give the key's name (for example api-key)"
+// +kubebuilder:validation:XValidation:rule="!(self.name.matches('^AIza[-_0-9A-Za-z]{30,}$') || self.name.matches('^(xai-|sk-|sk-proj-|sk-ant-[a-z0-9]+-|gsk_|ghp_|github_pat_)[A-Za-z0-9_]{16,}') || (self.name.size() >= 20 && self.name.matches('[0-9][a-zA-Z]+[0-9][a-zA-Z]+[0-9]') && !self.name.matches('[a-zA-Z]{4,}[-.][a-zA-Z]{4,}')) || self.name.matches('^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'))",message="name looks like an API key itself, not the name of a Secret: put the key in a Secret and reference it here by the Secret's name and key",fieldPath=".name"
+// +kubebuilder:validation:XValidation:rule="!(self.key.matches('^AIza[-_0-9A-Za-z]{30,}$') || self.key.matches('^(xai-|sk-|sk-proj-|sk-ant-[a-z0-9]+-|gsk_|ghp_|github_pat_)[A-Za-z0-9_]{16,}') || (self.key.size() >= 20 && self.key.matches('[0-9][a-zA-Z]+[0-9][a-zA-Z]+[0-9]') && !self.key.matches('[a-zA-Z]{4,}[-.][a-zA-Z]{4,}')) || self.key.matches('^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'))",message="key looks like a secret value, not the name of a key in a Secret: store the value in a Secret and give the key's name (for example api-key)",fieldPath=".key"
 type SecretKeyRef struct {
 	// Name of the Secret.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be the name of a Secret: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
 	Name string `json:"name"`
 	// Key within the Secret.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +kubebuilder:validation:XValidation:rule="!self.contains('://')",message="this is a connection string or URL, not a key name: store it in a Secret and give the key's name here (for example url)"
+	// +kubebuilder:validation:XValidation:rule="self.contains('://') || self.matches('^[-._a-zA-Z0-9]+$')",message="must be the name of a key in the Secret: letters, digits, '-', '_' and '.' only"
 	Key string `json:"key"`
 }
 
 // ModelSpec configures one LLM that proposes books.
 type ModelSpec struct {
-	// Model is the provider's model name; the worker's default when omitted.
+	// Model is the provider's model name (for example gemini-2.5-flash); the worker's default when omitted.
 	// +kubebuilder:validation:MaxLength=100
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Za-z0-9][-A-Za-z0-9._:/]*$')",message="must be a model name such as gemini-2.5-flash or grok-4: letters, digits and - . _ : / only"
+	// +kubebuilder:validation:XValidation:rule="!(self.matches('^AIza[-_0-9A-Za-z]{30,}$') || self.matches('^(xai-|sk-|sk-proj-|sk-ant-[a-z0-9]+-|gsk_|ghp_|github_pat_)[A-Za-z0-9_]{16,}') || (self.size() >= 20 && self.matches('[0-9][a-zA-Z]+[0-9][a-zA-Z]+[0-9]') && !self.matches('[a-zA-Z]{4,}[-.][a-zA-Z]{4,}')) || self.matches('^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'))",message="looks like an API key, not a model name: put the key in a Secret and reference it with apiKeySecretRef"
 	// +optional
 	Model string `json:"model,omitempty"`
 	// BaseURL overrides the provider's API endpoint (for a proxy or the offline fakes).
 	// +kubebuilder:validation:MaxLength=512
-	// +kubebuilder:validation:Pattern=`^https?://`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^https?://')",message="must start with http:// or https://"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:space:][:cntrl:]]')",message="must not contain spaces, line breaks or control characters"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^[a-zA-Z]+://[^/]*@')",message="must not carry credentials (user:password@host): reference the key with apiKeySecretRef instead"
+	// +kubebuilder:validation:XValidation:rule="!self.contains('?') && !self.contains('#')",message="must not have a query string or fragment: a key in a URL (?key=...) belongs in a Secret referenced by apiKeySecretRef"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^https?://') || self.matches('[[:space:][:cntrl:]]') || (isURL(self) && url(self).getHostname() != '')",message="must name a host, for example https://api.example.com"
 	// +optional
 	BaseURL string `json:"baseURL,omitempty"`
 	// APIKeySecretRef references the API key. A model without a key is skipped.
@@ -165,7 +173,11 @@ type GeneratorSpec struct {
 	// XAI is xAI's Grok through its OpenAI-compatible API.
 	// +optional
 	XAI *ModelSpec `json:"xai,omitempty"`
-	// Timeout bounds each model call.
+	// Timeout bounds each model call; the worker's default when omitted.
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$')",message="must be a Go duration such as 90s or 5m (digits followed by s, m or h; no spaces, no negative values)"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('1s') && duration(self) <= duration('30m'))",message="must be between 1s and 30m"
 	// +optional
 	Timeout *metav1.Duration `json:"timeout,omitempty"`
 }
@@ -174,7 +186,11 @@ type GeneratorSpec struct {
 type SourceSpec struct {
 	// BaseURL overrides the source's endpoint; for ISBNdb it selects the plan's host.
 	// +kubebuilder:validation:MaxLength=512
-	// +kubebuilder:validation:Pattern=`^https?://`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^https?://')",message="must start with http:// or https://"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[[:space:][:cntrl:]]')",message="must not contain spaces, line breaks or control characters"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^[a-zA-Z]+://[^/]*@')",message="must not carry credentials (user:password@host): reference the key with apiKeySecretRef instead"
+	// +kubebuilder:validation:XValidation:rule="!self.contains('?') && !self.contains('#')",message="must not have a query string or fragment: a key in a URL (?key=...) belongs in a Secret referenced by apiKeySecretRef"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^https?://') || self.matches('[[:space:][:cntrl:]]') || (isURL(self) && url(self).getHostname() != '')",message="must name a host, for example https://api.example.com"
 	// +optional
 	BaseURL string `json:"baseURL,omitempty"`
 	// RequestsPerSecond is the source's rate limit; the worker's per-source default when omitted.
@@ -215,6 +231,7 @@ type ResolverSpec struct {
 }
 
 // RetryPolicy says how failed months are retried.
+// +kubebuilder:validation:XValidation:rule="!has(self.backoffBase) || !has(self.backoffCap) || !self.backoffBase.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || !self.backoffCap.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || duration(self.backoffCap) >= duration(self.backoffBase)",message="backoffCap must not be shorter than backoffBase: raise the cap or lower the base",fieldPath=".backoffCap"
 type RetryPolicy struct {
 	// MaxAttempts is how many attempts a month gets before it is Failed.
 	// +kubebuilder:validation:Minimum=1
@@ -224,10 +241,18 @@ type RetryPolicy struct {
 	MaxAttempts int32 `json:"maxAttempts,omitempty"`
 	// BackoffBase is the wait after the first failed attempt; it doubles after each further failure.
 	// +kubebuilder:default="5m"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$')",message="must be a Go duration such as 30s, 5m or 1h (digits followed by s, m or h; no spaces, no negative values)"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('1s') && duration(self) <= duration('24h'))",message="must be between 1s and 24h"
 	// +optional
 	BackoffBase metav1.Duration `json:"backoffBase,omitempty"`
 	// BackoffCap is the longest wait between attempts.
 	// +kubebuilder:default="2h"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$')",message="must be a Go duration such as 30m, 2h or 24h (digits followed by s, m or h; no spaces, no negative values)"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('1s') && duration(self) <= duration('168h'))",message="must be between 1s and 168h"
 	// +optional
 	BackoffCap metav1.Duration `json:"backoffCap,omitempty"`
 }
@@ -252,26 +277,52 @@ type Budget struct {
 	EstimatedISBNdbCallsPerMonth int32 `json:"estimatedISBNdbCallsPerMonth,omitempty"`
 }
 
+// WorkerResources are the worker container's resource requests and limits (the shape of a
+// container's resources, bounded so the API server can check them).
+// +kubebuilder:validation:XValidation:rule="!has(self.requests) || !has(self.limits) || self.requests.all(k, !(k in self.limits) || quantity(string(self.requests[k])).compareTo(quantity(string(self.limits[k]))) <= 0)",message="a resource request must not exceed its limit: lower the request or raise the limit",fieldPath=".requests"
+type WorkerResources struct {
+	// Requests are the resources the scheduler reserves for the worker (for example cpu: 100m, memory: 128Mi).
+	// +kubebuilder:validation:MaxProperties=6
+	// +kubebuilder:validation:XValidation:rule="self.all(k, quantity(string(self[k])).compareTo(quantity('0')) >= 0)",message="requests must be non-negative quantities such as 100m, 0.5 or 128Mi"
+	// +optional
+	Requests corev1.ResourceList `json:"requests,omitempty"`
+	// Limits are the most the worker may use.
+	// +kubebuilder:validation:MaxProperties=6
+	// +kubebuilder:validation:XValidation:rule="self.all(k, quantity(string(self[k])).compareTo(quantity('0')) > 0)",message="limits must be positive quantities such as 500m, 1 or 512Mi"
+	// +optional
+	Limits corev1.ResourceList `json:"limits,omitempty"`
+}
+
+// LabelValue is the value of a Kubernetes label.
+// +kubebuilder:validation:MaxLength=63
+// +kubebuilder:validation:XValidation:rule="self.matches('^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$')",message="label values must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+type LabelValue string
+
 // JobSpec shapes the batch/v1 Job that runs each attempt.
 type JobSpec struct {
 	// Image of the worker; the operator's own image when omitted.
 	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9][a-zA-Z0-9._/:@-]*$')",message="must be an image reference such as registry.example.com/backfill-operator:v0.2.0 (no spaces, upper-case registry or control characters)"
 	// +optional
 	Image string `json:"image,omitempty"`
-	// ImagePullPolicy of the worker container.
+	// ImagePullPolicy of the worker container: Always, IfNotPresent or Never.
+	// +kubebuilder:validation:Enum=Always;IfNotPresent;Never
 	// +optional
 	ImagePullPolicy corev1.PullPolicy `json:"imagePullPolicy,omitempty"`
 	// Resources of the worker container.
 	// +optional
-	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+	Resources WorkerResources `json:"resources,omitempty"`
 	// ServiceAccountName runs the worker under this service account. The worker needs no API rights.
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be a service account name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
 	// +optional
 	ServiceAccountName string `json:"serviceAccountName,omitempty"`
 	// Labels are added to each Job and its pod (for example kueue.x-k8s.io/queue-name).
 	// +kubebuilder:validation:MaxProperties=20
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.size() <= 317 && k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$') && (k.contains('/') ? k.substring(k.indexOf('/') + 1) : k).size() <= 63 && (!k.contains('/') || k.indexOf('/') <= 253))",message="label keys must be valid Kubernetes label keys: an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.' (for example kueue.x-k8s.io/queue-name)"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k != 'app.kubernetes.io/managed-by' && !k.startsWith('alexandria.ooheynerds.com/') && !k.startsWith('batch.kubernetes.io/') && k != 'job-name' && k != 'controller-uid')",message="labels must not use the keys the operator and the Job controller set (app.kubernetes.io/managed-by, alexandria.ooheynerds.com/*, batch.kubernetes.io/*, job-name, controller-uid): choose another key"
 	// +optional
-	Labels map[string]string `json:"labels,omitempty"`
+	Labels map[string]LabelValue `json:"labels,omitempty"`
 	// DatabaseSecretRef references the PostgreSQL connection URL the worker writes with; the
 	// operator's default (--worker-database-secret) when omitted.
 	// +optional
@@ -279,28 +330,38 @@ type JobSpec struct {
 	// PendingDeadline is how long an attempt's Job may wait for its pod to start before the
 	// attempt fails.
 	// +kubebuilder:default="15m"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$')",message="must be a Go duration such as 90s, 15m or 2h (digits followed by s, m or h; no spaces, no negative values)"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('10s') && duration(self) <= duration('24h'))",message="must be between 10s and 24h"
 	// +optional
 	PendingDeadline metav1.Duration `json:"pendingDeadline,omitempty"`
 	// RunningDeadline is how long an attempt may run before it fails.
 	// +kubebuilder:default="1h"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$')",message="must be a Go duration such as 30m, 1h or 6h (digits followed by s, m or h; no spaces, no negative values)"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('10s') && duration(self) <= duration('48h'))",message="must be between 10s and 48h"
 	// +optional
 	RunningDeadline metav1.Duration `json:"runningDeadline,omitempty"`
 	// TTLSecondsAfterFinished deletes finished Jobs after this many seconds; kept when omitted.
 	// Results survive in the month's status and in PostgreSQL.
 	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=2592000
 	// +optional
 	TTLSecondsAfterFinished *int32 `json:"ttlSecondsAfterFinished,omitempty"`
 }
 
 // BackfillCampaignSpec is what the user asks for.
-// +kubebuilder:validation:XValidation:rule="self.phases.all(p, self.phases.exists_one(q, q.name == p.name))",message="phase names must be unique: rename the duplicate phase"
-// +kubebuilder:validation:XValidation:rule="self.phases.all(p, self.phases.all(q, p.name == q.name || q.years.to < p.years.from || q.years.from > p.years.to || (has(p.months) && has(q.months) && (q.months.to < p.months.from || q.months.from > p.months.to))))",message="phases overlap: each month may belong to one phase only, so make the phases' year (or month) ranges disjoint"
-// +kubebuilder:validation:XValidation:rule="!has(self.approvedPhases) || self.approvedPhases.all(a, self.phases.exists(p, p.name == a))",message="approvedPhases names a phase that does not exist: list only names from spec.phases"
+// +kubebuilder:validation:XValidation:rule="!self.phases.exists(p, self.phases.exists(q, p.name != q.name && !(q.years.to < p.years.from || q.years.from > p.years.to || (has(p.months) && has(q.months) && (q.months.to < p.months.from || q.months.from > p.months.to)))))",message="phases overlap: two phases share months; each month may belong to one phase only, so make the phases' year (or month) ranges disjoint",fieldPath=".phases"
+// +kubebuilder:validation:XValidation:rule="!has(self.approvedPhases) || self.approvedPhases.all(a, self.phases.exists(p, p.name == a))",message="approvedPhases names a phase that does not exist: list only names from spec.phases",fieldPath=".approvedPhases"
 type BackfillCampaignSpec struct {
 	// Phases run one after another; a phase starts when the one before it has finished all its
 	// months and its gate holds (and, for Manual approval, when it is listed in approvedPhases).
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=10
+	// +listType=map
+	// +listMapKey=name
 	Phases []Phase `json:"phases"`
 	// ApprovedPhases lists the Manual-approval phases that may start once their gate holds.
 	// +kubebuilder:validation:MaxItems=10
@@ -329,15 +390,19 @@ type BackfillCampaignSpec struct {
 	// +optional
 	PromptVariant PromptVariant `json:"promptVariant,omitempty"`
 	// Generators configures the LLMs.
+	// +kubebuilder:default={}
 	// +optional
 	Generators GeneratorSpec `json:"generators,omitempty"`
 	// Resolver configures ISBN resolution.
+	// +kubebuilder:default={}
 	// +optional
 	Resolver ResolverSpec `json:"resolver,omitempty"`
 	// Retry says how failed months are retried.
+	// +kubebuilder:default={}
 	// +optional
 	Retry RetryPolicy `json:"retry,omitempty"`
 	// Budget limits the paid ISBN source.
+	// +kubebuilder:default={}
 	// +optional
 	Budget Budget `json:"budget,omitempty"`
 	// Suspend stops admitting months; running Jobs finish.
@@ -348,6 +413,7 @@ type BackfillCampaignSpec struct {
 	// +optional
 	Mode Mode `json:"mode,omitempty"`
 	// Job shapes the Job of each attempt.
+	// +kubebuilder:default={}
 	// +optional
 	Job JobSpec `json:"job,omitempty"`
 }
@@ -493,7 +559,7 @@ type BackfillCampaignStatus struct {
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
 // +kubebuilder:printcolumn:name="Mode",type=string,JSONPath=`.spec.mode`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
-// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 52",message="campaign name is too long: at most 52 characters, so that '<campaign>-YYYY-MM-aN' Job names fit in 63"
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 52",message="metadata.name is too long for a campaign: at most 52 characters, so that <campaign>-YYYY-MM-aN Job names fit in 63"
 type BackfillCampaign struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

@@ -81,9 +81,12 @@ type BackfillMonthSpec struct {
 	// Campaign is the owning BackfillCampaign.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=52
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="must be a campaign's name: lower-case letters, digits and '-', starting and ending with a letter or digit"
 	Campaign string `json:"campaign"`
 	// Phase is the campaign phase the month belongs to.
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=40
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="must be a phase name: lower-case letters, digits and '-', starting and ending with a letter or digit"
 	Phase string `json:"phase"`
 	// Year of the month.
 	// +kubebuilder:validation:Minimum=1900
@@ -94,7 +97,7 @@ type BackfillMonthSpec struct {
 	// +kubebuilder:validation:Maximum=12
 	Month int32 `json:"month"`
 	// PromptVariant is the prompt the worker uses (auto already resolved).
-	// +kubebuilder:validation:Enum=baseline;contemporary-notable
+	// +kubebuilder:validation:XValidation:rule="self != 'auto'",message="a month's promptVariant must be resolved: baseline or contemporary-notable, not auto"
 	PromptVariant PromptVariant `json:"promptVariant"`
 	// BooksPerMonth is how many books each model is asked for.
 	// +kubebuilder:validation:Minimum=1

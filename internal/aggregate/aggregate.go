@@ -82,7 +82,7 @@ func Summarize(spec *v1alpha1.BackfillCampaignSpec, months []*v1alpha1.BackfillM
 	for i := range s.Phases {
 		finish(&s.Phases[i].Totals)
 	}
-	s.PaidCallsPerMonth = int64(spec.Budget.EstimatedISBNdbCallsPerMonth)
+	s.PaidCallsPerMonth = int64(spec.EffectiveBudget().EstimatedISBNdbCallsPerMonth)
 	if finishedMonths > 0 {
 		s.PaidCallsPerMonth = int64(math.Ceil(float64(paidCalls) / float64(finishedMonths)))
 	}

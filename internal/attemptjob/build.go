@@ -52,11 +52,13 @@ func (b Builder) Job(c *v1alpha1.BackfillCampaign, m *v1alpha1.BackfillMonth, at
 	if db == nil {
 		db = b.DatabaseSecret
 	}
-	if db == nil && c.Spec.Mode != v1alpha1.ModePlan {
+	if db == nil && c.Spec.EffectiveMode() != v1alpha1.ModePlan {
 		return nil, fmt.Errorf("no database for the worker: set spec.job.databaseSecretRef or the operator's --worker-database-secret")
 	}
 	labels := map[string]string{}
-	maps.Copy(labels, c.Spec.Job.Labels) // e.g. kueue.x-k8s.io/queue-name
+	for k, v := range c.Spec.Job.Labels { // e.g. kueue.x-k8s.io/queue-name
+		labels[k] = string(v)
+	}
 	maps.Copy(labels, map[string]string{
 		v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue,
 		v1alpha1.LabelCampaign:  c.Name,
@@ -117,7 +119,7 @@ func (b Builder) Job(c *v1alpha1.BackfillCampaign, m *v1alpha1.BackfillMonth, at
 						Command:                  []string{Binary},
 						Args:                     WorkerArgs(c, m, attempt),
 						Env:                      env,
-						Resources:                c.Spec.Job.Resources,
+						Resources:                corev1.ResourceRequirements{Requests: c.Spec.Job.Resources.Requests, Limits: c.Spec.Job.Resources.Limits},
 						TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,
 						SecurityContext: &corev1.SecurityContext{
 							AllowPrivilegeEscalation: ptr.To(false),

@@ -17,7 +17,7 @@ import (
 func campaign() *v1alpha1.BackfillCampaign {
 	c := builders.MakeCampaign("alexandria", "books").Phase("validate", 2020, 2020, 5, 2).
 		Deadlines(10*time.Minute, 50*time.Minute).Database("pg", "url").Obj()
-	c.Spec.Job.Labels = map[string]string{"kueue.x-k8s.io/queue-name": "backfill", v1alpha1.LabelManagedBy: "someone-else"}
+	c.Spec.Job.Labels = map[string]v1alpha1.LabelValue{"kueue.x-k8s.io/queue-name": "backfill", v1alpha1.LabelManagedBy: "someone-else"}
 	c.Spec.Generators.Gemini = &v1alpha1.ModelSpec{BaseURL: "http://127.0.0.1:1/gemini/", APIKeySecretRef: &v1alpha1.SecretKeyRef{Name: "llm", Key: "gemini"}}
 	c.Spec.Resolver.ISBNdb = &v1alpha1.SourceSpec{BaseURL: "http://127.0.0.1:1/isbndb", APIKeySecretRef: &v1alpha1.SecretKeyRef{Name: "isbndb", Key: "key"}}
 	c.Spec.Resolver.Sources = []v1alpha1.Source{"openlibrary", "isbndb"}

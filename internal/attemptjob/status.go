@@ -99,12 +99,5 @@ func failureMessage(c batchv1.JobCondition) string {
 
 // DeadlinesOf reads a campaign's deadlines, with the API defaults for objects that predate them.
 func DeadlinesOf(c *v1alpha1.BackfillCampaign) Deadlines {
-	d := Deadlines{Pending: c.Spec.Job.PendingDeadline.Duration, Running: c.Spec.Job.RunningDeadline.Duration}
-	if d.Pending == 0 {
-		d.Pending = 15 * time.Minute
-	}
-	if d.Running == 0 {
-		d.Running = time.Hour
-	}
-	return d
+	return Deadlines{Pending: c.Spec.EffectivePendingDeadline(), Running: c.Spec.EffectiveRunningDeadline()}
 }

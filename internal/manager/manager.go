@@ -92,6 +92,8 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, func()
 		LeaderElectionReleaseOnCancel: true,
 		GracefulShutdownTimeout:       &shutdown,
 		Controller:                    config.Controller{SkipNameValidation: ptr.To(o.SkipNameValidation)},
+		// Campaigns are read unstructured (see controllers.getCampaign); from the cache too.
+		Client: client.Options{Cache: &client.CacheOptions{Unstructured: true}},
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
 			// only the operator's own Jobs and their pods, never the cluster's
 			&batchv1.Job{}: {Label: own},

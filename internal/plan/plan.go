@@ -65,11 +65,11 @@ func Months(campaign string, spec *v1alpha1.BackfillCampaignSpec) []Month {
 					Phase:         p.Name,
 					PhaseIndex:    i,
 					YearMonth:     ym,
-					PromptVariant: Variant(spec.PromptVariant, y),
+					PromptVariant: Variant(spec.EffectivePromptVariant(), y),
 				})
 			}
 		}
-		SortForAdmission(phase, spec.Order)
+		SortForAdmission(phase, spec.EffectiveOrder())
 		out = append(out, phase...)
 	}
 	return out

@@ -278,7 +278,7 @@ func TestPermanentWorkerFailureIsNotRetried(t *testing.T) {
 func TestJobHeldSuspendedByAQueueIsLeftAlone(t *testing.T) {
 	c := builders.MakeCampaign("queued", "").Phase("p", 2020, 2020, 5, 1).Months(1, 1).
 		Deadlines(10*time.Minute, time.Hour).Database("db", "url").Obj()
-	c.Spec.Job.Labels = map[string]string{"kueue.x-k8s.io/queue-name": "backfill"}
+	c.Spec.Job.Labels = map[string]v1alpha1.LabelValue{"kueue.x-k8s.io/queue-name": "backfill"}
 	s := newSim(t, c, good(1, 1))
 	s.waitForJobs(1)
 	s.settle("queued")
