@@ -13,6 +13,7 @@ import (
 // UndecodableError says which field of a stored object the API types cannot represent (a
 // duration that does not parse, a number too large for its field, a value of another type):
 // such an object was stored before today's validation, or while validation was off.
+// +kubebuilder:object:generate=false
 type UndecodableError struct {
 	// Field is the path of the first field that fails, for example spec.job.pendingDeadline.
 	Field string
