@@ -83,12 +83,12 @@ func TestInvalidCampaignsAreRejectedWithAMessageThatSaysWhatToFix(t *testing.T) 
 			s["phases"] = ps
 		}, "", "spec.phases: Too many: 11: must have at most 10 items"},
 		{"overlapping phases", func(s map[string]any) { phase(s, 1)["years"] = map[string]any{"from": 2020, "to": 2022} }, "",
-			"spec.phases: Invalid value: \"array\": phases overlap: two phases share months"},
+			"spec.phases: Invalid value: \"array\": phase validate shares months with another phase"},
 		{"overlapping month ranges of one year", func(s map[string]any) {
 			phase(s, 0)["months"] = map[string]any{"from": 1, "to": 6}
 			phase(s, 1)["years"] = map[string]any{"from": 2020, "to": 2020}
 			phase(s, 1)["months"] = map[string]any{"from": 6, "to": 12}
-		}, "", "spec.phases: Invalid value: \"array\": phases overlap"},
+		}, "", "spec.phases: Invalid value: \"array\": phase recent shares months with another phase"},
 		{"duplicate phase names", func(s map[string]any) { phase(s, 1)["name"] = "validate" }, "",
 			`spec.phases[1]: Duplicate value: {"name":"validate"}`},
 		{"phase name not a DNS label", func(s map[string]any) { phase(s, 0)["name"] = "Validate_2020" }, "",
