@@ -124,7 +124,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	in := admission.Input{
 		Now: now, Months: months, Order: c.Spec.EffectiveOrder(), MinMonthAge: int(c.Spec.EffectiveMinMonthAge()),
 		Suspended:   c.Spec.Suspend || c.Spec.EffectiveMode() == v1alpha1.ModePlan || len(conflicts) > 0,
-		BudgetLimit: int64(c.Spec.Budget.ISBNdbCallsPerDay), BudgetUsed: summary.Budget.ISBNdbCalls,
+		BudgetLimit: int64(c.Spec.EffectiveISBNdbCallsPerDay()), BudgetUsed: summary.Budget.ISBNdbCalls,
 		Estimate: summary.PaidCallsPerMonth, PausedUntil: summary.PausedUntil,
 	}
 	if progress.Current >= 0 {

@@ -246,7 +246,7 @@ type RetryPolicy struct {
 	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$')",message="must be a Go duration such as 30s, 5m or 1h (digits followed by s, m or h; no spaces, no negative values)"
 	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('1s') && duration(self) <= duration('24h'))",message="must be between 1s and 24h"
 	// +optional
-	BackoffBase metav1.Duration `json:"backoffBase,omitempty"`
+	BackoffBase *metav1.Duration `json:"backoffBase,omitempty"`
 	// BackoffCap is the longest wait between attempts.
 	// +kubebuilder:default="2h"
 	// +kubebuilder:validation:Type=string
@@ -254,7 +254,7 @@ type RetryPolicy struct {
 	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$')",message="must be a Go duration such as 30m, 2h or 24h (digits followed by s, m or h; no spaces, no negative values)"
 	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('1s') && duration(self) <= duration('168h'))",message="must be between 1s and 168h"
 	// +optional
-	BackoffCap metav1.Duration `json:"backoffCap,omitempty"`
+	BackoffCap *metav1.Duration `json:"backoffCap,omitempty"`
 }
 
 // Budget limits spending on the paid ISBN source.
@@ -267,7 +267,7 @@ type Budget struct {
 	// +kubebuilder:validation:Maximum=1000000
 	// +kubebuilder:default=7000
 	// +optional
-	ISBNdbCallsPerDay int32 `json:"isbndbCallsPerDay,omitempty"`
+	ISBNdbCallsPerDay *int32 `json:"isbndbCallsPerDay,omitempty"`
 	// EstimatedISBNdbCallsPerMonth is the estimate used before any month has finished; afterwards
 	// the campaign's measured average is used.
 	// +kubebuilder:validation:Minimum=0
@@ -335,7 +335,7 @@ type JobSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$')",message="must be a Go duration such as 90s, 15m or 2h (digits followed by s, m or h; no spaces, no negative values)"
 	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('10s') && duration(self) <= duration('24h'))",message="must be between 10s and 24h"
 	// +optional
-	PendingDeadline metav1.Duration `json:"pendingDeadline,omitempty"`
+	PendingDeadline *metav1.Duration `json:"pendingDeadline,omitempty"`
 	// RunningDeadline is how long an attempt may run before it fails.
 	// +kubebuilder:default="1h"
 	// +kubebuilder:validation:Type=string
@@ -343,7 +343,7 @@ type JobSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$')",message="must be a Go duration such as 30m, 1h or 6h (digits followed by s, m or h; no spaces, no negative values)"
 	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+$') || (duration(self) >= duration('10s') && duration(self) <= duration('48h'))",message="must be between 10s and 48h"
 	// +optional
-	RunningDeadline metav1.Duration `json:"runningDeadline,omitempty"`
+	RunningDeadline *metav1.Duration `json:"runningDeadline,omitempty"`
 	// TTLSecondsAfterFinished deletes finished Jobs after this many seconds; kept when omitted.
 	// Results survive in the month's status and in PostgreSQL.
 	// +kubebuilder:validation:Minimum=0

@@ -1,6 +1,10 @@
 package v1alpha1
 
-import "time"
+import (
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
 
 // The API's defaults. The CRD's default markers apply them at admission (and, for objects stored
 // before a default existed, whenever the API server reads them); these constants are the same
@@ -47,29 +51,41 @@ func (s *BackfillCampaignSpec) EffectiveBooksPerMonth() int32 {
 
 // EffectiveRetry is the retry policy with every field set.
 func (s *BackfillCampaignSpec) EffectiveRetry() RetryPolicy {
-	r := s.Retry
-	r.MaxAttempts = orDefault(r.MaxAttempts, DefaultMaxAttempts)
-	r.BackoffBase.Duration = orDefault(r.BackoffBase.Duration, DefaultBackoffBase)
-	r.BackoffCap.Duration = orDefault(r.BackoffCap.Duration, DefaultBackoffCap)
-	return r
+	return RetryPolicy{
+		MaxAttempts: orDefault(s.Retry.MaxAttempts, DefaultMaxAttempts),
+		BackoffBase: &metav1.Duration{Duration: durationOr(s.Retry.BackoffBase, DefaultBackoffBase)},
+		BackoffCap:  &metav1.Duration{Duration: durationOr(s.Retry.BackoffCap, DefaultBackoffCap)},
+	}
 }
 
-// EffectiveBudget is the paid-source budget. A zero daily limit is the user's "no limit", so only
-// the estimate falls back; the daily limit's default comes from the API server alone.
-func (s *BackfillCampaignSpec) EffectiveBudget() Budget {
-	b := s.Budget
-	b.EstimatedISBNdbCallsPerMonth = orDefault(b.EstimatedISBNdbCallsPerMonth, DefaultEstimatedISBNdbCallsPerMonth)
-	return b
+// EffectiveISBNdbCallsPerDay is the daily ISBNdb budget; 0 is the user's "no limit".
+func (s *BackfillCampaignSpec) EffectiveISBNdbCallsPerDay() int32 {
+	if s.Budget.ISBNdbCallsPerDay == nil {
+		return DefaultISBNdbCallsPerDay
+	}
+	return *s.Budget.ISBNdbCallsPerDay
+}
+
+// EffectiveEstimatedISBNdbCallsPerMonth is the estimate used before any month has finished.
+func (s *BackfillCampaignSpec) EffectiveEstimatedISBNdbCallsPerMonth() int32 {
+	return orDefault(s.Budget.EstimatedISBNdbCallsPerMonth, DefaultEstimatedISBNdbCallsPerMonth)
 }
 
 // EffectivePendingDeadline is how long an attempt's Job may wait for its pod to start.
 func (s *BackfillCampaignSpec) EffectivePendingDeadline() time.Duration {
-	return orDefault(s.Job.PendingDeadline.Duration, DefaultPendingDeadline)
+	return durationOr(s.Job.PendingDeadline, DefaultPendingDeadline)
 }
 
 // EffectiveRunningDeadline is how long an attempt may run.
 func (s *BackfillCampaignSpec) EffectiveRunningDeadline() time.Duration {
-	return orDefault(s.Job.RunningDeadline.Duration, DefaultRunningDeadline)
+	return durationOr(s.Job.RunningDeadline, DefaultRunningDeadline)
+}
+
+func durationOr(d *metav1.Duration, def time.Duration) time.Duration {
+	if d == nil || d.Duration == 0 {
+		return def
+	}
+	return d.Duration
 }
 
 func orDefault[T comparable](v, def T) T {

@@ -47,7 +47,7 @@ func Summarize(spec *v1alpha1.BackfillCampaignSpec, months []*v1alpha1.BackfillM
 		s.Phases[i].Name = p.Name
 	}
 	day := now.UTC().Format(time.DateOnly)
-	s.Budget = v1alpha1.BudgetStatus{Day: day, Limit: spec.Budget.ISBNdbCallsPerDay}
+	s.Budget = v1alpha1.BudgetStatus{Day: day, Limit: spec.EffectiveISBNdbCallsPerDay()}
 	var paidCalls, finishedMonths int64
 	for _, m := range months {
 		add(&s.Months, &s.Totals, m)
@@ -82,7 +82,7 @@ func Summarize(spec *v1alpha1.BackfillCampaignSpec, months []*v1alpha1.BackfillM
 	for i := range s.Phases {
 		finish(&s.Phases[i].Totals)
 	}
-	s.PaidCallsPerMonth = int64(spec.EffectiveBudget().EstimatedISBNdbCallsPerMonth)
+	s.PaidCallsPerMonth = int64(spec.EffectiveEstimatedISBNdbCallsPerMonth())
 	if finishedMonths > 0 {
 		s.PaidCallsPerMonth = int64(math.Ceil(float64(paidCalls) / float64(finishedMonths)))
 	}

@@ -28,14 +28,14 @@ func MakeCampaign(name, namespace string) *CampaignBuilder {
 			Mode:          v1alpha1.DefaultMode,
 			Retry: v1alpha1.RetryPolicy{
 				MaxAttempts: v1alpha1.DefaultMaxAttempts,
-				BackoffBase: metav1.Duration{Duration: v1alpha1.DefaultBackoffBase},
-				BackoffCap:  metav1.Duration{Duration: v1alpha1.DefaultBackoffCap},
+				BackoffBase: &metav1.Duration{Duration: v1alpha1.DefaultBackoffBase},
+				BackoffCap:  &metav1.Duration{Duration: v1alpha1.DefaultBackoffCap},
 			},
-			Budget: v1alpha1.Budget{ISBNdbCallsPerDay: v1alpha1.DefaultISBNdbCallsPerDay,
+			Budget: v1alpha1.Budget{ISBNdbCallsPerDay: ptr.To[int32](v1alpha1.DefaultISBNdbCallsPerDay),
 				EstimatedISBNdbCallsPerMonth: v1alpha1.DefaultEstimatedISBNdbCallsPerMonth},
 			Job: v1alpha1.JobSpec{
-				PendingDeadline: metav1.Duration{Duration: v1alpha1.DefaultPendingDeadline},
-				RunningDeadline: metav1.Duration{Duration: v1alpha1.DefaultRunningDeadline},
+				PendingDeadline: &metav1.Duration{Duration: v1alpha1.DefaultPendingDeadline},
+				RunningDeadline: &metav1.Duration{Duration: v1alpha1.DefaultRunningDeadline},
 			},
 		},
 	}}
@@ -109,20 +109,20 @@ func (b *CampaignBuilder) Suspend(s bool) *CampaignBuilder {
 // Retry sets the retry policy.
 func (b *CampaignBuilder) Retry(maxAttempts int32, base, limit time.Duration) *CampaignBuilder {
 	b.c.Spec.Retry = v1alpha1.RetryPolicy{MaxAttempts: maxAttempts,
-		BackoffBase: metav1.Duration{Duration: base}, BackoffCap: metav1.Duration{Duration: limit}}
+		BackoffBase: &metav1.Duration{Duration: base}, BackoffCap: &metav1.Duration{Duration: limit}}
 	return b
 }
 
 // Budget sets the daily ISBNdb budget and the per-month estimate.
 func (b *CampaignBuilder) Budget(perDay, estimatePerMonth int32) *CampaignBuilder {
-	b.c.Spec.Budget = v1alpha1.Budget{ISBNdbCallsPerDay: perDay, EstimatedISBNdbCallsPerMonth: estimatePerMonth}
+	b.c.Spec.Budget = v1alpha1.Budget{ISBNdbCallsPerDay: ptr.To(perDay), EstimatedISBNdbCallsPerMonth: estimatePerMonth}
 	return b
 }
 
 // Deadlines sets the Job pending and running deadlines.
 func (b *CampaignBuilder) Deadlines(pending, running time.Duration) *CampaignBuilder {
-	b.c.Spec.Job.PendingDeadline = metav1.Duration{Duration: pending}
-	b.c.Spec.Job.RunningDeadline = metav1.Duration{Duration: running}
+	b.c.Spec.Job.PendingDeadline = &metav1.Duration{Duration: pending}
+	b.c.Spec.Job.RunningDeadline = &metav1.Duration{Duration: running}
 	return b
 }
 

@@ -171,7 +171,7 @@ func init() {
 // gauges move with time even when the status does not.
 func ObserveCampaign(c *v1alpha1.BackfillCampaign, ms []*v1alpha1.BackfillMonth, now time.Time) {
 	ns, name := c.Namespace, c.Name
-	deadline := c.Spec.Job.PendingDeadline.Duration + c.Spec.Job.RunningDeadline.Duration
+	deadline := c.Spec.EffectivePendingDeadline() + c.Spec.EffectiveRunningDeadline()
 	late := map[string]int{}
 	var failed int
 	var oldest *metav1.Time

@@ -237,7 +237,7 @@ func TestPodThatNeverStartsFailsAtPendingDeadline(t *testing.T) {
 	ns := newNamespace(t, "nostart", localsystem.NamespaceOptions{WithoutDatabaseSecret: true})
 	c := newCampaign(ns, "nostart", phase("only", 2015, 8, 8, 1))
 	c.Spec.Retry.MaxAttempts = 1
-	c.Spec.Job.PendingDeadline = metav1.Duration{Duration: 10 * time.Second}
+	c.Spec.Job.PendingDeadline = &metav1.Duration{Duration: 10 * time.Second}
 	create(t, c)
 
 	_, months := waitFinished(t, ns, c.Name, 1, 2*time.Minute)

@@ -83,8 +83,8 @@ func newCampaign(ns, name string, phases ...v1alpha1.Phase) *v1alpha1.BackfillCa
 			},
 			Retry: v1alpha1.RetryPolicy{
 				MaxAttempts: 3,
-				BackoffBase: metav1.Duration{Duration: time.Second},
-				BackoffCap:  metav1.Duration{Duration: 2 * time.Second},
+				BackoffBase: &metav1.Duration{Duration: time.Second},
+				BackoffCap:  &metav1.Duration{Duration: 2 * time.Second},
 			},
 			Job: v1alpha1.JobSpec{DatabaseSecretRef: &v1alpha1.SecretKeyRef{Name: localsystem.DatabaseSecret, Key: localsystem.DatabaseSecretKey}},
 		},

@@ -153,11 +153,11 @@ spec:
 		t.Fatal(err)
 	}
 	s := &c.Spec
-	retry, budget := s.EffectiveRetry(), s.EffectiveBudget()
+	retry, budget := s.EffectiveRetry(), s.EffectiveEstimatedISBNdbCallsPerMonth()
 	deadlines := attemptjob.DeadlinesOf(&c)
 	got := map[string]any{
-		"budget.isbndbCallsPerDay":                 s.Budget.ISBNdbCallsPerDay,
-		"budget.estimatedISBNdbCallsPerMonth":      budget.EstimatedISBNdbCallsPerMonth,
+		"budget.isbndbCallsPerDay":                 *s.Budget.ISBNdbCallsPerDay,
+		"budget.estimatedISBNdbCallsPerMonth":      budget,
 		"retry.maxAttempts":                        retry.MaxAttempts,
 		"retry.backoffBase":                        retry.BackoffBase.Duration,
 		"retry.backoffCap":                         retry.BackoffCap.Duration,

@@ -58,8 +58,8 @@ func TestSampleCampaignIsTheSeedRollout(t *testing.T) {
 	if diff := cmp.Diff(want, c.Spec.Phases); diff != "" {
 		t.Errorf("phases (-want +got):\n%s", diff)
 	}
-	if c.Spec.Budget.ISBNdbCallsPerDay != 7000 || c.Spec.Retry.MaxAttempts != 5 {
-		t.Errorf("budget %d/day, %d attempts; want 7000 and 5", c.Spec.Budget.ISBNdbCallsPerDay, c.Spec.Retry.MaxAttempts)
+	if c.Spec.EffectiveISBNdbCallsPerDay() != 7000 || c.Spec.Retry.MaxAttempts != 5 {
+		t.Errorf("budget %d/day, %d attempts; want 7000 and 5", c.Spec.EffectiveISBNdbCallsPerDay(), c.Spec.Retry.MaxAttempts)
 	}
 	keys := map[string]*v1alpha1.SecretKeyRef{}
 	if g := c.Spec.Generators; g.Gemini != nil && g.XAI != nil {
