@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
@@ -92,7 +93,7 @@ func TestEdgeCaseCampaignsAreAccepted(t *testing.T) {
 			}
 			obj := campaignFromYAML(t, strings.Replace(valid, "NAME", name, 1), ns)
 			tc.edit(obj.Object["spec"].(map[string]any))
-			if err := env.Client.Create(ctx, obj); err != nil {
+			if err := env.Client.Create(ctx, obj, client.DryRunAll); err != nil { // validated, not stored
 				t.Fatalf("a valid campaign was rejected: %v", err)
 			}
 		})
@@ -148,6 +149,7 @@ spec:
 	if err := env.Client.Create(ctx, obj); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = env.Client.Delete(context.Background(), obj) })
 	var c v1alpha1.BackfillCampaign
 	if err := env.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: "minimal"}, &c); err != nil {
 		t.Fatal(err)
