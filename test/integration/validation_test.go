@@ -271,11 +271,7 @@ func TestInvalidCampaignsAreRejectedWithAMessageThatSaysWhatToFix(t *testing.T) 
 			obj := campaignFromYAML(t, strings.Replace(valid, "NAME", name, 1), ns)
 			spec := obj.Object["spec"].(map[string]any)
 			tc.edit(spec)
-			err := env.Client.Create(ctx, obj, client.DryRunAll)
-			if err == nil {
-				t.Fatalf("the API server accepted an invalid campaign (%s)", tc.name)
-			}
-			assertRejection(t, err, tc.message)
+			assertRejected(t, ctx, obj, tc.message)
 		})
 	}
 }
@@ -319,6 +315,16 @@ func campaignFromYAML(t *testing.T, doc, ns string) *unstructured.Unstructured {
 
 func phase(spec map[string]any, i int) map[string]any {
 	return spec["phases"].([]any)[i].(map[string]any)
+}
+
+// assertRejected creates obj by dry run and checks the API server refuses it with the message.
+func assertRejected(t *testing.T, ctx context.Context, obj *unstructured.Unstructured, message string) {
+	t.Helper()
+	err := env.Client.Create(ctx, obj, client.DryRunAll)
+	if err == nil {
+		t.Fatalf("the API server accepted an invalid %s (want %q)", obj.GetKind(), message)
+	}
+	assertRejection(t, err, message)
 }
 
 // assertRejection checks that the API server's message names the field ("spec.job.image: ...")
