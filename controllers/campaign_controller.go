@@ -62,6 +62,9 @@ type CampaignReconciler struct {
 	Models int
 	// Coalesce delays campaign passes triggered by month events (DefaultCoalesce when zero).
 	Coalesce time.Duration
+	// DatabaseReachable reports whether the database answers; nil when the manager runs
+	// without one. While it does not, no month is admitted.
+	DatabaseReachable func(context.Context) error
 
 	expect expectations
 }
@@ -123,8 +126,9 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	progress := gate.Progression(&c.Spec, summary.ByPhase)
 	in := admission.Input{
 		Now: now, Months: months, Order: c.Spec.EffectiveOrder(), MinMonthAge: int(c.Spec.EffectiveMinMonthAge()),
-		Suspended:   c.Spec.Suspend || c.Spec.EffectiveMode() == v1alpha1.ModePlan || len(conflicts) > 0,
-		BudgetLimit: int64(c.Spec.EffectiveISBNdbCallsPerDay()), BudgetUsed: summary.Budget.ISBNdbCalls,
+		Suspended:    c.Spec.Suspend || c.Spec.EffectiveMode() == v1alpha1.ModePlan || len(conflicts) > 0,
+		DatabaseDown: r.databaseDown(ctx),
+		BudgetLimit:  int64(c.Spec.EffectiveISBNdbCallsPerDay()), BudgetUsed: summary.Budget.ISBNdbCalls,
 		Estimate: summary.PaidCallsPerMonth, PausedUntil: summary.PausedUntil,
 	}
 	if progress.Current >= 0 {
@@ -157,6 +161,17 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		return ctrl.Result{RequeueAfter: max(decision.Next.Sub(now), time.Second)}, nil
 	}
 	return ctrl.Result{}, nil
+}
+
+// databaseDown pings the database (bounded), so that admission waits out an outage instead of
+// starting attempts that would fail for it.
+func (r *CampaignReconciler) databaseDown(ctx context.Context) bool {
+	if r.DatabaseReachable == nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return r.DatabaseReachable(ctx) != nil
 }
 
 // syncMonths creates missing months (suspended, owned by the campaign), adopts its orphans,
@@ -376,6 +391,8 @@ func blockedSuffix(d admission.Decision) string {
 		return "; remaining months are younger than minMonthAge"
 	case admission.BlockedBackoff:
 		return "; retries waiting for backoff"
+	case admission.BlockedDatabase:
+		return "; the database does not answer: no month is admitted until it does"
 	default:
 		return "; " + string(d.Blocked)
 	}

@@ -15,6 +15,9 @@ import (
 // Window is the span the cadence is counted over.
 const Window = 24 * time.Hour
 
+// DatabaseRetry is how soon admission looks again at a database that did not answer.
+const DatabaseRetry = 5 * time.Second
+
 // Input is everything admission depends on.
 type Input struct {
 	Now time.Time
@@ -28,6 +31,9 @@ type Input struct {
 	MinMonthAge int
 	// Suspended stops all admission (spec.suspend, Plan mode).
 	Suspended bool
+	// DatabaseDown stops all admission while the database the attempts write to does not
+	// answer: an attempt started now would fail for a fault that is not the month's own.
+	DatabaseDown bool
 	// Budget: Limit 0 means none. Used is today's calls; Estimate is the expected calls of one
 	// more month; PausedUntil is set while the provider's quota is exhausted.
 	BudgetLimit, BudgetUsed, Estimate int64
@@ -40,6 +46,7 @@ type Blocker string
 const (
 	BlockedNone        Blocker = ""
 	BlockedSuspended   Blocker = "Suspended"
+	BlockedDatabase    Blocker = "DatabaseUnavailable"
 	BlockedNoPhase     Blocker = "NoPhase"
 	BlockedConcurrency Blocker = "Concurrency"
 	BlockedCadence     Blocker = "Cadence"
@@ -82,6 +89,11 @@ func Decide(in Input) Decision {
 	switch {
 	case in.Suspended:
 		d.Blocked = BlockedSuspended
+		return d
+	case in.DatabaseDown:
+		d.Blocked = BlockedDatabase
+		next := in.Now.Add(DatabaseRetry)
+		d.Next = &next
 		return d
 	case in.PausedUntil != nil && in.Now.Before(*in.PausedUntil):
 		d.Blocked = BlockedQuota

@@ -38,6 +38,7 @@ func TestDecide(t *testing.T) {
 		return builders.MakeMonth("c", "ns", "p", year, month).Admitted(hoursAgo(48)).Suspended(true).State(v1alpha1.MonthRetry).RetryAt(at, 1).Obj()
 	}
 	paused := now.Add(2 * time.Hour)
+	dbRetry := now.Add(DatabaseRetry)
 	tests := map[string]struct {
 		in      Input
 		admit   []string
@@ -90,6 +91,10 @@ func TestDecide(t *testing.T) {
 		"quota exhausted pauses until reset": {
 			in:    Input{Phase: phase(10, 10), PausedUntil: &paused, Months: []*v1alpha1.BackfillMonth{pending(2020, 1)}},
 			admit: nil, blocked: BlockedQuota, next: &paused,
+		},
+		"database down admits nothing, not even a due retry, and looks again soon": {
+			in:    Input{Now: now, Phase: phase(10, 10), DatabaseDown: true, Months: []*v1alpha1.BackfillMonth{pending(2020, 1), retry(2020, 2, now.Add(-time.Hour))}},
+			admit: nil, blocked: BlockedDatabase, next: &dbRetry,
 		},
 		"suspended admits nothing": {
 			in:    Input{Phase: phase(10, 10), Suspended: true, Months: []*v1alpha1.BackfillMonth{pending(2020, 1)}},

@@ -135,6 +135,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, func()
 	if err := (&controllers.CampaignReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: o.Clock,
 		Recorder: mgr.GetEventRecorder("backfillcampaign-controller"), Models: o.Models, Coalesce: o.CoalesceMonthEvents,
+		DatabaseReachable: reachable(pool),
 	}).SetupWithManager(ctx, mgr); err != nil {
 		return nil, nil, fmt.Errorf("setting up campaign controller: %w", err)
 	}
@@ -178,3 +179,11 @@ func (m migrator) Start(ctx context.Context) error {
 
 // NeedLeaderElection lets every replica wait for the schema, not only the leader.
 func (migrator) NeedLeaderElection() bool { return false }
+
+// reachable is the campaign controller's database check; nil without a database.
+func reachable(pool *pgxpool.Pool) func(context.Context) error {
+	if pool == nil {
+		return nil
+	}
+	return pool.Ping
+}
