@@ -9,7 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
 )
 
 // Provider names, as they appear in the attempt row's calls and in refusals.

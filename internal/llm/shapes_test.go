@@ -124,7 +124,7 @@ func TestProviderErrorsKeepTheirCause(t *testing.T) {
 		{name: "gemini per-minute limit", provider: ProviderGemini, status: 429, body: geminiQuota("GenerateRequestsPerMinutePerProjectPerModel-FreeTier", "12s"),
 			wantClass: ClassRateLimited, wantWait: 12 * time.Second, wantText: "PerMinute"},
 		{name: "gemini 429 without details reads the message's delay", provider: ProviderGemini, status: 429,
-			body: `{"error":{"code":429,"message":"Resource has been exhausted. Please retry in 3.5s.","status":"RESOURCE_EXHAUSTED"}}`,
+			body:      `{"error":{"code":429,"message":"Resource has been exhausted. Please retry in 3.5s.","status":"RESOURCE_EXHAUSTED"}}`,
 			wantClass: ClassRateLimited, wantWait: 3500 * time.Millisecond, wantText: "Resource has been exhausted"},
 		{name: "gemini bad key", provider: ProviderGemini, status: 400,
 			body:      `{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID","domain":"googleapis.com"}]}}`,
