@@ -109,6 +109,9 @@ func (s *googleBooks) search(ctx context.Context, st *attemptState, q Query) ([]
 	if s.ep.cfg.APIKey != "" {
 		v.Set("key", s.ep.cfg.APIKey)
 	}
+	if s.ep.cfg.Country != "" {
+		v.Set("country", s.ep.cfg.Country)
+	}
 	u.RawQuery = v.Encode()
 	return s.ep.fetch(ctx, st, request{method: http.MethodGet, url: u}, decodeGoogleBooks)
 }

@@ -88,7 +88,14 @@ type SourceConfig struct {
 	BatchSize     int           // ISBNdb: ISBNs per POST /books (plan: Basic 100, Premium/Pro 1000)
 	MaxInFlight   int           // concurrent requests to this source; Wikidata asks for one at a time
 	MaxResults    int           // hits asked for per search
+	// Country is Google Books' ISO 3166-1 country; the service answers 403 unknownLocation to
+	// hosts it cannot place (cloud and cluster egress) when none is sent.
+	Country string
 }
+
+// DefaultGoogleBooksCountry is sent when none is configured: the catalogue the worker fills is
+// of US first editions, and "US" is the country Google Books serves most volume data for.
+const DefaultGoogleBooksCountry = "US"
 
 // Config configures a Resolver.
 type Config struct {
@@ -132,7 +139,7 @@ func DefaultSourceConfig(name string) (SourceConfig, error) {
 	case SourceISBNdb:
 		c.BaseURL, c.RatePerSecond, c.BatchSize = "https://api.premium.isbndb.com", 3, 1000
 	case SourceGoogleBooks:
-		c.BaseURL, c.RatePerSecond, c.MaxResults = "https://www.googleapis.com/books/v1", 1, 20
+		c.BaseURL, c.RatePerSecond, c.MaxResults, c.Country = "https://www.googleapis.com/books/v1", 1, 20, DefaultGoogleBooksCountry
 	case SourceOpenLibrary:
 		c.BaseURL, c.RatePerSecond, c.MaxResults = "https://openlibrary.org", 1, 10
 	case SourceLOC:
@@ -288,6 +295,9 @@ func withDefaults(sc, def SourceConfig) SourceConfig {
 	}
 	if sc.MaxResults <= 0 {
 		sc.MaxResults = def.MaxResults
+	}
+	if sc.Country == "" {
+		sc.Country = def.Country
 	}
 	return sc
 }
