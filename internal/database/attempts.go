@@ -119,6 +119,9 @@ WHERE namespace = $1 AND campaign = $2 AND year = $3 AND month = $4 AND attempt 
 		return Attempt{}, fmt.Errorf("reading %s: %w", k, err)
 	}
 	a.Outcome = Outcome(outcome)
+	if len(a.TruncatedModels) == 0 {
+		a.TruncatedModels = nil // rows from before the column read like rows without a cut
+	}
 	if errMsg != nil {
 		a.Error = *errMsg
 	}
