@@ -82,7 +82,12 @@ func decodeGoogleBooks(body []byte) ([]candidate, error) {
 			}
 		}
 		// ISBN_13 and ISBN_10 of one volume are one edition: keep the first valid one.
-		if c := candidatesFrom(SourceGoogleBooks, vi.Title, vi.Authors, yearOf(vi.PublishedDate), true, ids...); len(c) > 0 {
+		title := vi.Title
+		if vi.Subtitle != "" {
+			// The subtitle is where an adaptation or a companion volume says what it is.
+			title += ": " + vi.Subtitle
+		}
+		if c := candidatesFrom(SourceGoogleBooks, title, vi.Authors, yearOf(vi.PublishedDate), true, ids...); len(c) > 0 {
 			out = append(out, c[0])
 		}
 	}

@@ -564,7 +564,8 @@ func (r *Resolver) pinEdition(ctx context.Context, st *attemptState, b *bookStat
 	if r.cfg.EditionLookups <= 0 || b.query.Year == 0 {
 		return
 	}
-	if c, ok := r.choose(b.query, b.cands); !ok || c.strong {
+	// Work-level candidates that tie (ambiguous) are exactly what an edition lookup settles.
+	if c, ok := r.choose(b.query, b.cands); (!ok && !c.ambiguous) || c.strong {
 		return
 	}
 	var ol *openLibrary

@@ -6,6 +6,7 @@ package textmatch
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -383,3 +384,30 @@ func initialFits(x, y string) bool {
 	}
 	return rx[0] == ry[0]
 }
+
+// editionMarks are words in a subtitle or a bracketed note that make a book a different work or
+// a different edition from the one of the bare title: an adaptation, an illustrated or graphic
+// edition, a companion, a summary. Two titles whose marks differ are never the same book.
+var editionMarks = []string{
+	"graphic novel", "illustrated", "companion", "adaptation", "adapted", "study guide", "summary",
+	"workbook", "young readers", "coloring book", "abridged", "annotated", "screenplay", "movie tie in",
+	"picture book", "manga", "activity book", "reader s guide", "readers guide",
+}
+
+// EditionMarks returns the edition marks (see editionMarks) a title carries anywhere, sorted.
+func EditionMarks(title string) []string {
+	joined := " " + strings.Join(words(width(title)), " ") + " "
+	var out []string
+	for _, m := range editionMarks {
+		if strings.Contains(joined, " "+m+" ") && !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// SameEditionMarks reports whether two titles carry the same edition marks: "Pride and
+// Prejudice" and "Pride and Prejudice: The Graphic Novel" do not, though their titles agree once
+// the subtitle is cut.
+func SameEditionMarks(a, b string) bool { return slices.Equal(EditionMarks(a), EditionMarks(b)) }
