@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -68,6 +69,9 @@ func TestEditionLookAlikes(t *testing.T) {
 			}
 			if res[0].ISBN13 != tt.want {
 				t.Errorf("resolved %q, want %q", res[0].ISBN13, tt.want)
+			}
+			if wantAmbiguous := strings.HasPrefix(tt.name, "two editions") || strings.HasPrefix(tt.name, "the same order"); res[0].Ambiguous != wantAmbiguous {
+				t.Errorf("Ambiguous = %v, want %v", res[0].Ambiguous, wantAmbiguous)
 			}
 		})
 	}

@@ -68,6 +68,8 @@ type Resolution struct {
 	Incomplete bool
 	// Agreeing lists the sources whose candidates had the accepted ISBN.
 	Agreeing []string
+	// Ambiguous is set on a miss whose verified candidates no signal could tell apart.
+	Ambiguous bool
 }
 
 // Report tells what an attempt cost.
@@ -371,7 +373,7 @@ func (r *Resolver) Resolve(ctx context.Context, queries []Query, cache Cache) ([
 		if b.resolved {
 			out[i].ISBN13, out[i].Source, out[i].Agreeing = b.result.isbn13, b.result.source, b.result.agreeing
 		} else {
-			out[i].Incomplete = b.incomplete
+			out[i].Incomplete, out[i].Ambiguous = b.incomplete, b.result.ambiguous
 		}
 	}
 	return out, r.report(st), nil

@@ -74,6 +74,8 @@ type Summary struct {
 	// Truncated lists the models whose answers were cut off, with how many begun books were
 	// lost and why; their complete books were kept.
 	Truncated []TruncationNote `json:"truncated,omitempty"`
+	// ISBNsAmbiguous counts books left without an ISBN because candidates could not be told apart.
+	ISBNsAmbiguous int `json:"isbnsAmbiguous,omitempty"`
 	// BooksOverLimit counts books beyond booksPerMonth that a model listed and were not kept.
 	BooksOverLimit  int     `json:"booksOverLimit,omitempty"`
 	AlreadyRecorded bool    `json:"alreadyRecorded,omitempty"`

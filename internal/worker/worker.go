@@ -206,6 +206,9 @@ func (r *Runner) run(ctx context.Context, a *attempt, now func() time.Time) erro
 		if res.ISBN13 != "" {
 			a.summary.ISBNsResolved++
 		}
+		if res.Ambiguous {
+			a.summary.ISBNsAmbiguous++
+		}
 	}
 	if len(books) > 0 {
 		a.summary.ResolutionRate = math.Round(float64(a.summary.ISBNsResolved)*10000/float64(len(books))) / 100
