@@ -46,9 +46,15 @@ type Attempt struct {
 	Calls          map[string]int
 	Refusals       []string // models that refused or answered nothing
 	QuotaExhausted []string // sources that reported their quota exhausted
-	Error          string
-	StartedAt      time.Time
-	FinishedAt     time.Time
+	// BooksLost counts books begun but cut off in truncated model answers; TruncatedModels
+	// names those models ("gemini: MAX_TOKENS"); BooksOverLimit counts books listed beyond
+	// the request and not kept.
+	BooksLost       int
+	TruncatedModels []string
+	BooksOverLimit  int
+	Error           string
+	StartedAt       time.Time
+	FinishedAt      time.Time
 }
 
 // ErrNoAttempt means no worker has recorded that attempt (yet, or ever).
@@ -70,13 +76,16 @@ func InsertAttempt(ctx context.Context, tx Querier, a Attempt) (bool, error) {
 	err = tx.QueryRow(ctx, `
 INSERT INTO backfill_attempts (namespace, campaign, year, month, attempt, mode, outcome,
     prompt_variant, books_requested, books_generated, isbns_resolved, isbns_queued, calls,
-    refusals, quota_exhausted, error_message, started_at, finished_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULLIF($16, ''), $17, $18)
+    refusals, quota_exhausted, error_message, started_at, finished_at, books_lost, truncated_models,
+    books_over_limit)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULLIF($16, ''), $17, $18,
+    $19, $20, $21)
 ON CONFLICT (namespace, campaign, year, month, attempt) DO NOTHING
 RETURNING true`,
 		a.Namespace, a.Campaign, a.Year, a.Month, a.Attempt, a.Mode, string(a.Outcome),
 		a.PromptVariant, a.BooksRequested, a.BooksGenerated, a.ISBNsResolved, a.ISBNsQueued, calls,
 		emptyIfNil(a.Refusals), emptyIfNil(a.QuotaExhausted), a.Error, a.StartedAt, a.FinishedAt,
+		a.BooksLost, emptyIfNil(a.TruncatedModels), a.BooksOverLimit,
 	).Scan(&inserted)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
@@ -95,13 +104,14 @@ func GetAttempt(ctx context.Context, db Querier, k AttemptKey) (Attempt, error) 
 	var errMsg *string
 	err := db.QueryRow(ctx, `
 SELECT mode, outcome, prompt_variant, books_requested, books_generated, isbns_resolved,
-    isbns_queued, calls, refusals, quota_exhausted, error_message, started_at, finished_at
+    isbns_queued, calls, refusals, quota_exhausted, error_message, started_at, finished_at,
+    books_lost, truncated_models, books_over_limit
 FROM backfill_attempts
 WHERE namespace = $1 AND campaign = $2 AND year = $3 AND month = $4 AND attempt = $5`,
 		k.Namespace, k.Campaign, k.Year, k.Month, k.Attempt,
 	).Scan(&a.Mode, &outcome, &a.PromptVariant, &a.BooksRequested, &a.BooksGenerated,
 		&a.ISBNsResolved, &a.ISBNsQueued, &calls, &a.Refusals, &a.QuotaExhausted, &errMsg,
-		&a.StartedAt, &a.FinishedAt)
+		&a.StartedAt, &a.FinishedAt, &a.BooksLost, &a.TruncatedModels, &a.BooksOverLimit)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Attempt{}, fmt.Errorf("%s: %w", k, ErrNoAttempt)
 	}
@@ -109,6 +119,9 @@ WHERE namespace = $1 AND campaign = $2 AND year = $3 AND month = $4 AND attempt 
 		return Attempt{}, fmt.Errorf("reading %s: %w", k, err)
 	}
 	a.Outcome = Outcome(outcome)
+	if len(a.TruncatedModels) == 0 {
+		a.TruncatedModels = nil // rows from before the column read like rows without a cut
+	}
 	if errMsg != nil {
 		a.Error = *errMsg
 	}

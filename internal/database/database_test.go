@@ -62,9 +62,9 @@ func TestAttemptRoundTripAndIdempotence(t *testing.T) {
 		ISBNsQueued:    30,
 		Calls:          map[string]int{"gemini": 1, "xai": 1, "isbndb": 3},
 		Refusals:       []string{},
-		QuotaExhausted: []string{"isbndb"},
-		StartedAt:      start,
-		FinishedAt:     start.Add(135 * time.Second),
+		QuotaExhausted: []string{"isbndb"}, BooksLost: 2, TruncatedModels: []string{"gemini: MAX_TOKENS"}, BooksOverLimit: 1,
+		StartedAt:  start,
+		FinishedAt: start.Add(135 * time.Second),
 	}
 	if _, err := GetAttempt(ctx, pool, want.AttemptKey); !errors.Is(err, ErrNoAttempt) {
 		t.Fatalf("GetAttempt before insert: err = %v, want ErrNoAttempt", err)

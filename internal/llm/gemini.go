@@ -32,7 +32,7 @@ func NewGemini(ctx context.Context, o Options) (*Gemini, error) {
 	if o.Model == "" {
 		return nil, errors.New("gemini: no model")
 	}
-	transport := newCountingTransport(o.Transport)
+	transport := newCountingTransport(o.Transport, o.MaxAnswerBytes)
 	httpOptions := genai.HTTPOptions{BaseURL: o.BaseURL}
 	if o.MaxRetries > 0 {
 		attempts := int32(o.MaxRetries + 1)
@@ -71,7 +71,7 @@ func (g *Gemini) Generate(ctx context.Context, req Request) (Parsed, error) {
 	}
 	res, err := g.client.Models.GenerateContent(ctx, g.model, genai.Text(req.User), cfg)
 	if err != nil {
-		return Parsed{}, fmt.Errorf("gemini %s: %w", g.model, err)
+		return Parsed{}, describe(ProviderGemini, g.model, err)
 	}
 	if len(res.Candidates) == 0 {
 		if res.PromptFeedback != nil && res.PromptFeedback.BlockReason != "" {
@@ -79,10 +79,11 @@ func (g *Gemini) Generate(ctx context.Context, req Request) (Parsed, error) {
 		}
 		return Parsed{Refusal: "no candidates in the answer"}, nil
 	}
-	switch reason := res.Candidates[0].FinishReason; reason {
+	reason := res.Candidates[0].FinishReason
+	switch reason {
 	case "", genai.FinishReasonStop, genai.FinishReasonMaxTokens:
-		// MAX_TOKENS may leave truncated JSON; the tolerant parser keeps what is complete or
-		// reports why nothing is.
+		// MAX_TOKENS leaves the JSON cut; the parser keeps every complete book and the cut is
+		// reported below.
 	case genai.FinishReasonSafety, genai.FinishReasonRecitation, genai.FinishReasonBlocklist,
 		genai.FinishReasonProhibitedContent, genai.FinishReasonSPII, genai.FinishReasonLanguage:
 		return Parsed{Refusal: "answer stopped: " + string(reason)}, nil
@@ -90,8 +91,11 @@ func (g *Gemini) Generate(ctx context.Context, req Request) (Parsed, error) {
 		return Parsed{}, fmt.Errorf("gemini %s: answer stopped with finish reason %s", g.model, reason)
 	}
 	parsed, err := ParseBooks(res.Text())
+	if reason == genai.FinishReasonMaxTokens {
+		parsed.Truncated, parsed.StopReason = true, string(reason)
+	}
 	if err != nil {
-		return Parsed{}, fmt.Errorf("gemini %s: %w", g.model, err)
+		return Parsed{}, fmt.Errorf("gemini %s: %w%s", g.model, err, stopNote(parsed))
 	}
 	return parsed, nil
 }

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/openai/openai-go/v3"
-	"google.golang.org/genai"
 )
 
 // Provider names, as they appear in the attempt row's calls and in refusals.
@@ -47,6 +45,8 @@ type Options struct {
 	MaxRetries int           // retries after the first request, for 408, 429 and 5xx answers
 	RetryDelay time.Duration // Gemini's first backoff (doubled per retry); xAI's SDK picks its own
 	Transport  http.RoundTripper
+	// MaxAnswerBytes bounds one answer body (DefaultMaxAnswerBytes when 0).
+	MaxAnswerBytes int64
 }
 
 // Result is one model's contribution to a month.
@@ -58,6 +58,13 @@ type Result struct {
 	Refusal  string // set when the model refused or answered nothing
 	Err      error  // set when the model could not be asked (outage, timeout, bad key, garbage)
 	Calls    int
+	// Truncated, Lost and StopReason report an answer cut off (see Parsed); the complete books
+	// before the cut are in Books.
+	Truncated  bool
+	Lost       int
+	StopReason string
+	// OverLimit counts books beyond Request.MaxBooks that were not kept.
+	OverLimit int
 }
 
 // GenerateAll asks every generator in parallel, each under its own timeout, and returns their
@@ -80,7 +87,9 @@ func GenerateAll(ctx context.Context, gens []Generator, req Request, timeout tim
 				r.Err = err
 			} else {
 				r.Books, r.Dropped, r.Refusal = parsed.Books, parsed.Dropped, parsed.Refusal
+				r.Truncated, r.Lost, r.StopReason = parsed.Truncated, parsed.Lost, parsed.StopReason
 				if req.MaxBooks > 0 && len(r.Books) > req.MaxBooks {
+					r.OverLimit = len(r.Books) - req.MaxBooks
 					r.Books = r.Books[:req.MaxBooks]
 				}
 			}
@@ -95,27 +104,13 @@ func GenerateAll(ctx context.Context, gens []Generator, req Request, timeout tim
 var ErrTimeout = errors.New("model timed out")
 
 // StatusCode reports the HTTP status of a provider error, or 0 when there was none.
-func StatusCode(err error) int {
-	var gemini genai.APIError
-	if errors.As(err, &gemini) {
-		return gemini.Code
-	}
-	var gemPtr *genai.APIError
-	if errors.As(err, &gemPtr) && gemPtr != nil {
-		return gemPtr.Code
-	}
-	var oai *openai.Error
-	if errors.As(err, &oai) {
-		return oai.StatusCode
-	}
-	return 0
-}
+func StatusCode(err error) int { return Classify(err).Status }
 
-// Permanent reports whether a provider error will not go away by retrying the attempt: the key,
-// the model name or the request is wrong.
+// Permanent reports whether a provider error will not go away by retrying the attempt: the key
+// is wrong or the request itself is rejected (unknown model, bad parameter).
 func Permanent(err error) bool {
-	switch StatusCode(err) {
-	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
+	switch Classify(err).Class {
+	case ClassAuth, ClassRejected:
 		return true
 	}
 	return false
@@ -123,21 +118,69 @@ func Permanent(err error) bool {
 
 // countingTransport counts every HTTP request handed to the network, so the attempt row records
 // real calls (the seed recorded constants).
+// It also bounds every answer body: an answer larger than limit fails with ErrAnswerTooLarge
+// instead of being read whole into memory.
 type countingTransport struct {
 	next  http.RoundTripper
+	limit int64
 	calls atomic.Int64
 }
 
-func newCountingTransport(next http.RoundTripper) *countingTransport {
+func newCountingTransport(next http.RoundTripper, limit int64) *countingTransport {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	return &countingTransport{next: next}
+	if limit <= 0 {
+		limit = DefaultMaxAnswerBytes
+	}
+	return &countingTransport{next: next, limit: limit}
 }
 
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.calls.Add(1)
-	return c.next.RoundTrip(r)
+	res, err := c.next.RoundTrip(r)
+	if err != nil || res == nil || res.Body == nil {
+		return res, err
+	}
+	if res.ContentLength > c.limit {
+		_ = res.Body.Close()
+		return nil, fmt.Errorf("%w: the answer declares %d bytes, the bound is %d", ErrAnswerTooLarge, res.ContentLength, c.limit)
+	}
+	res.Body = &boundedBody{rc: res.Body, left: c.limit, limit: c.limit}
+	return res, nil
 }
+
+// DefaultMaxAnswerBytes bounds one LLM answer. A full answer of 16k output tokens is well under
+// 1 MiB of JSON; anything far larger is a broken or hostile answer.
+const DefaultMaxAnswerBytes = 4 << 20
+
+// ErrAnswerTooLarge marks an answer body larger than the generator's bound.
+var ErrAnswerTooLarge = errors.New("answer body exceeds the size bound")
+
+// boundedBody fails the read that goes past the bound, so the SDK's io.ReadAll stops there.
+type boundedBody struct {
+	rc    io.ReadCloser
+	left  int64
+	limit int64
+}
+
+func (b *boundedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte more tells "exactly the bound" from "larger than the bound".
+		var one [1]byte
+		if n, _ := b.rc.Read(one[:]); n > 0 {
+			return 0, fmt.Errorf("%w (%d bytes)", ErrAnswerTooLarge, b.limit)
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *boundedBody) Close() error { return b.rc.Close() }
 
 func (c *countingTransport) count() int { return int(c.calls.Load()) }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +19,15 @@ type Parsed struct {
 	Books   []Book
 	Dropped int    // items that were not usable books (no title or author, not an object)
 	Refusal string // why the model named no book, when it refused or answered nothing
+	// Truncated is set when the answer was cut off (the provider's length stop, or JSON that ends
+	// inside the list of books); every complete book before the cut is still in Books.
+	Truncated bool
+	// Lost counts the book items begun but cut off; a cut between two items loses none that
+	// can be counted, and the answer is still Truncated.
+	Lost int
+	// StopReason is the provider's reason for a cut answer ("MAX_TOKENS", "length") or, when
+	// the provider said nothing, why the parser knows the answer is cut.
+	StopReason string
 }
 
 // ErrUnparseable means an answer held no usable JSON at all: neither books nor a refusal.
@@ -28,25 +39,31 @@ const maxJSONStarts = 64
 
 const maxRefusalLen = 300
 
+// stopCutJSON is the StopReason of an answer whose JSON ends inside the list of books although
+// the provider reported a normal stop.
+const stopCutJSON = "JSON ends inside the list of books"
+
 // ParseBooks reads one model answer. It accepts JSON wrapped in code fences or prose, a top-level
 // array or an object holding "books", string or number years, and common field-name variants.
-// A refusal ({"error": …}) or an empty answer is reported in Parsed.Refusal, not as an error;
-// an answer from which nothing valid can be read is an error that says why.
+// It takes the JSON value that holds books, not merely the first one: a citation such as "[1]"
+// or a bracketed number in the prose before the answer is skipped. A list cut off mid-way keeps
+// its complete books and reports the cut. A refusal ({"error": …}) or an empty answer is
+// reported in Parsed.Refusal, not as an error; an answer from which nothing valid can be read is
+// an error that says why.
 func ParseBooks(answer string) (Parsed, error) {
 	text := strings.TrimSpace(stripFences(answer))
 	if text == "" {
 		return Parsed{Refusal: "empty answer"}, nil
 	}
-	raw, err := firstJSONValue(text)
+	v, err := booksValue(text)
 	if err != nil {
 		return Parsed{}, err
 	}
-	items, refusal, err := itemsOf(raw)
-	if err != nil {
-		return Parsed{}, err
+	p := Parsed{Truncated: v.cut, Lost: v.lost}
+	if v.cut {
+		p.StopReason = stopCutJSON
 	}
-	var p Parsed
-	for _, item := range items {
+	for _, item := range v.items {
 		b, ok := bookFrom(item)
 		if !ok {
 			p.Dropped++
@@ -57,14 +74,16 @@ func ParseBooks(answer string) (Parsed, error) {
 	switch {
 	case len(p.Books) > 0:
 		return p, nil
-	case refusal != "":
-		p.Refusal = refusal
+	case v.refusal != "":
+		p.Refusal = v.refusal
 		return p, nil
-	case len(items) == 0:
+	case len(v.items) == 0 && !v.cut:
 		p.Refusal = "empty list of books"
 		return p, nil
+	case len(v.items) == 0:
+		return p, fmt.Errorf("%w: the answer was cut off before its first complete book", ErrUnparseable)
 	default:
-		return p, fmt.Errorf("%w: none of %d items is a book with a title and an author", ErrUnparseable, len(items))
+		return p, fmt.Errorf("%w: none of %d items is a book with a title and an author", ErrUnparseable, len(v.items))
 	}
 }
 
@@ -85,57 +104,214 @@ func stripFences(s string) string {
 	return s
 }
 
-// firstJSONValue finds the first complete JSON object or array in text.
-func firstJSONValue(text string) (json.RawMessage, error) {
+// listKeys are the object keys under which models put their list of books.
+var listKeys = []string{"books", "Books", "results", "items", "data"}
+
+// found is the JSON value of an answer that holds its books.
+type found struct {
+	items   []json.RawMessage
+	refusal string
+	cut     bool // the value ends before its list of books does
+	lost    int  // items begun but not complete at the cut
+	books   bool // the value is a list of books (or one book, or a refusal), not just any JSON
+}
+
+// booksValue finds the JSON value that holds the books: the first value, in reading order, that
+// is a list of objects, an object with a list of books, a single book or a refusal. Values that
+// hold no books (a citation "[1]", "[sic]", a note object) are passed over. When the only such
+// value is cut off, what it held before the cut is returned.
+func booksValue(text string) (found, error) {
 	tried := 0
 	for i := 0; i < len(text) && tried < maxJSONStarts; i++ {
 		if text[i] != '{' && text[i] != '[' {
 			continue
 		}
 		tried++
-		dec := json.NewDecoder(strings.NewReader(text[i:]))
-		dec.UseNumber()
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err == nil {
-			return raw, nil
-		}
-	}
-	return nil, fmt.Errorf("%w: no complete JSON object or array in %d bytes of answer", ErrUnparseable, len(text))
-}
-
-// itemsOf returns the candidate book items of a JSON value and the refusal it carries, if any.
-func itemsOf(raw json.RawMessage) ([]json.RawMessage, string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) > 0 && raw[0] == '[' {
-		var items []json.RawMessage
-		if err := json.Unmarshal(raw, &items); err != nil {
-			return nil, "", fmt.Errorf("%w: %v", ErrUnparseable, err)
-		}
-		return items, "", nil
-	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, "", fmt.Errorf("%w: %v", ErrUnparseable, err)
-	}
-	refusal := refusalOf(obj)
-	for _, key := range []string{"books", "Books", "results", "items", "data"} {
-		list, ok := obj[key]
-		if !ok || string(list) == "null" {
+		v, _ := streamValue(text[i:])
+		if !v.books {
 			continue
 		}
-		var items []json.RawMessage
-		if err := json.Unmarshal(list, &items); err != nil {
-			return nil, "", fmt.Errorf("%w: %q is not a list", ErrUnparseable, key)
+		// A cut value runs to the end of the answer: every later start lies inside it (its
+		// complete books), so it is the answer.
+		return v, nil
+	}
+	return found{}, fmt.Errorf("%w: no JSON list of books, book or refusal in %d bytes of answer", ErrUnparseable, len(text))
+}
+
+// streamValue reads one JSON value token by token so that a value cut off part-way still gives
+// the list items completed before the cut. complete reports whether the whole value was read.
+func streamValue(text string) (v found, complete bool) {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	tok, err := dec.Token()
+	if err != nil {
+		return found{}, false
+	}
+	switch tok {
+	case json.Delim('['):
+		items, ok, lost := readList(dec)
+		if lost == notJSON {
+			return found{}, false
 		}
-		return items, refusal, nil
+		v = found{items: items, cut: !ok, lost: lost}
+		// A list of books is a list of objects; "[1]" or "[sic]" in prose is not.
+		v.books = lost > 0 || anyObject(items) || (ok && len(items) == 0 && onlyValue(text, dec))
+		return v, ok
+	case json.Delim('{'):
+		return readObject(text, dec)
 	}
-	if _, ok := obj["title"]; ok {
-		return []json.RawMessage{raw}, refusal, nil
+	return found{}, false
+}
+
+// readList reads the items of a list whose '[' has been read. ok is false when the text ends
+// before the closing ']'; lost then counts an item begun but not finished, or is notJSON when
+// the text breaks JSON's syntax.
+func readList(dec *json.Decoder) (items []json.RawMessage, ok bool, lost int) {
+	for dec.More() {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			if !cutOff(err) {
+				return nil, false, notJSON // prose in brackets: no list at all
+			}
+			if rest := strings.TrimSpace(restOf(dec)); strings.HasPrefix(rest, "{") {
+				lost = 1
+			}
+			return items, false, lost
+		}
+		items = append(items, raw)
 	}
-	if refusal != "" {
-		return nil, refusal, nil
+	if _, err := dec.Token(); err != nil {
+		if !cutOff(err) {
+			return nil, false, notJSON
+		}
+		return items, false, 0
 	}
-	return nil, "", fmt.Errorf("%w: an object with neither books nor an error", ErrUnparseable)
+	return items, true, 0
+}
+
+// notJSON is readList's lost count for text that is not a JSON list at all.
+const notJSON = -1
+
+// cutOff reports a decoding error caused by the text ending, as opposed to text that is not JSON.
+func cutOff(err error) bool {
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+}
+
+// restOf is what the decoder has not consumed of its buffered input.
+func restOf(dec *json.Decoder) string {
+	b, _ := io.ReadAll(dec.Buffered())
+	return string(b)
+}
+
+// readObject reads an object whose '{' has been read, looking for its list of books, a refusal,
+// or the fields of a single book.
+func readObject(text string, dec *json.Decoder) (found, bool) {
+	fields := map[string]json.RawMessage{}
+	var v found
+	listSeen := false
+	for dec.More() {
+		keyTok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		key, _ := keyTok.(string)
+		if slices.Contains(listKeys, key) && !listSeen {
+			tok, err := dec.Token()
+			if err != nil {
+				v.cut = true
+				break
+			}
+			if tok == json.Delim('[') {
+				listSeen = true
+				items, ok, lost := readList(dec)
+				if lost == notJSON {
+					return found{}, false
+				}
+				v.items, v.lost, v.books = items, lost, true
+				if !ok {
+					v.cut = true
+					v.refusal = refusalOf(fields)
+					return v, false
+				}
+				continue
+			}
+			if tok == nil { // "books": null
+				continue
+			}
+			// Not a list: the rest of this value is skipped below.
+			if d, isDelim := tok.(json.Delim); isDelim && (d == '{' || d == '[') {
+				if skipNested(dec) != nil {
+					break
+				}
+			}
+			continue
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			break
+		}
+		fields[key] = raw
+	}
+	_, err := dec.Token() // the closing '}'
+	complete := err == nil && !v.cut
+	v.refusal = refusalOf(fields)
+	switch {
+	case listSeen:
+	case v.refusal != "":
+		v.books = true
+	case hasKey(fields, "title"):
+		if complete {
+			raw, _ := json.Marshal(fields)
+			v.items, v.books = []json.RawMessage{raw}, true
+		}
+	}
+	if !complete && listSeen {
+		v.cut = true
+	}
+	return v, complete
+}
+
+// skipNested consumes tokens up to the end of a value whose opening delimiter has been read.
+func skipNested(dec *json.Decoder) error {
+	for depth := 1; depth > 0; {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{', '[':
+				depth++
+			default:
+				depth--
+			}
+		}
+	}
+	return nil
+}
+
+func hasKey(fields map[string]json.RawMessage, key string) bool {
+	for k := range fields {
+		if strings.EqualFold(k, key) {
+			return true
+		}
+	}
+	return false
+}
+
+func anyObject(items []json.RawMessage) bool {
+	for _, it := range items {
+		if t := bytes.TrimSpace(it); len(t) > 0 && t[0] == '{' {
+			return true
+		}
+	}
+	return false
+}
+
+// onlyValue reports whether an empty list is the whole answer ("[]"), which is a model's way to
+// say it knows no book; an empty "[]" inside prose is not taken for the answer.
+func onlyValue(text string, dec *json.Decoder) bool {
+	return strings.TrimSpace(text[dec.InputOffset():]) == "" || strings.TrimSpace(restOf(dec)) == ""
 }
 
 // refusalOf reads {"error": "…"} (or {"error": {"message": "…"}}) as the model's reason.
@@ -214,7 +390,8 @@ func stringOf(raw json.RawMessage) string {
 	return ""
 }
 
-// authorOf reads an author string, or joins a list of author names.
+// authorOf reads an author string, or joins a list of author names with "; ", which no single
+// name contains (a comma could be read as "Surname, Given").
 func authorOf(raw json.RawMessage) string {
 	if s := stringOf(raw); s != "" {
 		return s
@@ -227,7 +404,7 @@ func authorOf(raw json.RawMessage) string {
 				names = append(names, n)
 			}
 		}
-		return strings.Join(names, ", ")
+		return strings.Join(names, "; ")
 	}
 	return ""
 }
@@ -310,4 +487,12 @@ func clean(s string, limit int) string {
 	}
 	r := []rune(s)
 	return strings.TrimSpace(string(r[:limit]))
+}
+
+// stopNote adds a cut answer's stop reason to a parse error.
+func stopNote(p Parsed) string {
+	if !p.Truncated {
+		return ""
+	}
+	return " (answer cut off: " + p.StopReason + ")"
 }

@@ -46,7 +46,7 @@ func TestParseBooks(t *testing.T) {
 		{
 			name:      "field variants and author list",
 			answer:    `{"books":[{"Title":" Good  Omens ","authors":["Terry Pratchett","Neil Gaiman"],"year":1990,"month":5,"format":"paperback","description":"Comic apocalypse."}]}`,
-			wantBooks: []Book{{Title: "Good Omens", Author: "Terry Pratchett, Neil Gaiman", Format: FormatPaperback, PublicationYear: 1990, PublicationMonth: 5, Significance: "Comic apocalypse."}},
+			wantBooks: []Book{{Title: "Good Omens", Author: "Terry Pratchett; Neil Gaiman", Format: FormatPaperback, PublicationYear: 1990, PublicationMonth: 5, Significance: "Comic apocalypse."}},
 		},
 		{
 			name:        "invalid items dropped and counted",

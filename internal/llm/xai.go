@@ -41,7 +41,7 @@ func NewXAI(o Options) (*XAI, error) {
 	if baseURL == "" {
 		baseURL = DefaultXAIBaseURL
 	}
-	transport := newCountingTransport(o.Transport)
+	transport := newCountingTransport(o.Transport, o.MaxAnswerBytes)
 	client := openai.NewClient(
 		option.WithBaseURL(baseURL),
 		option.WithAPIKey(o.APIKey),
@@ -78,18 +78,26 @@ func (x *XAI) Generate(ctx context.Context, req Request) (Parsed, error) {
 		},
 	})
 	if err != nil {
-		return Parsed{}, fmt.Errorf("xai %s: %w", x.model, err)
+		return Parsed{}, describe(ProviderXAI, x.model, err)
 	}
 	if len(resp.Choices) == 0 {
 		return Parsed{Refusal: "no choices in the answer"}, nil
 	}
-	msg := resp.Choices[0].Message
+	choice := resp.Choices[0]
+	msg := choice.Message
 	if msg.Refusal != "" && strings.TrimSpace(msg.Content) == "" {
 		return Parsed{Refusal: clean(msg.Refusal, maxRefusalLen)}, nil
 	}
+	if choice.FinishReason == "content_filter" && strings.TrimSpace(msg.Content) == "" {
+		return Parsed{Refusal: "answer stopped: content_filter"}, nil
+	}
 	parsed, err := ParseBooks(msg.Content)
+	// "length": the completion hit max_tokens and its JSON is cut.
+	if choice.FinishReason == "length" {
+		parsed.Truncated, parsed.StopReason = true, "length"
+	}
 	if err != nil {
-		return Parsed{}, fmt.Errorf("xai %s: %w", x.model, err)
+		return Parsed{}, fmt.Errorf("xai %s: %w%s", x.model, err, stopNote(parsed))
 	}
 	return parsed, nil
 }

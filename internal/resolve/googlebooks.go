@@ -82,7 +82,12 @@ func decodeGoogleBooks(body []byte) ([]candidate, error) {
 			}
 		}
 		// ISBN_13 and ISBN_10 of one volume are one edition: keep the first valid one.
-		if c := candidatesFrom(SourceGoogleBooks, vi.Title, vi.Authors, yearOf(vi.PublishedDate), true, ids...); len(c) > 0 {
+		title := vi.Title
+		if vi.Subtitle != "" {
+			// The subtitle is where an adaptation or a companion volume says what it is.
+			title += ": " + vi.Subtitle
+		}
+		if c := candidatesFrom(SourceGoogleBooks, title, vi.Authors, yearOf(vi.PublishedDate), true, ids...); len(c) > 0 {
 			out = append(out, c[0])
 		}
 	}
@@ -108,6 +113,9 @@ func (s *googleBooks) search(ctx context.Context, st *attemptState, q Query) ([]
 		"fields": {"totalItems,items(volumeInfo(title,subtitle,authors,publishedDate,industryIdentifiers))"}}
 	if s.ep.cfg.APIKey != "" {
 		v.Set("key", s.ep.cfg.APIKey)
+	}
+	if s.ep.cfg.Country != "" {
+		v.Set("country", s.ep.cfg.Country)
 	}
 	u.RawQuery = v.Encode()
 	return s.ep.fetch(ctx, st, request{method: http.MethodGet, url: u}, decodeGoogleBooks)

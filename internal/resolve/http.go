@@ -18,6 +18,10 @@ import (
 // maxBody bounds how much of a response is read; ISBNdb itself refuses answers above 6 MB.
 const maxBody = 8 << 20
 
+// ErrBodyTooLarge marks a source answer larger than maxBody; it is not read further, and the
+// request fails rather than being decoded from a cut body.
+var ErrBodyTooLarge = errors.New("response body exceeds the size bound")
+
 // errQuotaExhausted marks a source that said it will answer no more today. The attempt stops
 // calling it and reports it in Report.QuotaExhausted.
 var errQuotaExhausted = errors.New("quota exhausted")
@@ -235,10 +239,19 @@ func (e *endpoint) once(ctx context.Context, st *attemptState, req request) (res
 		return response{}, 0, outcomeRetry, fmt.Errorf("%s: %s %s: %w", e.name, req.method, redactURL(req.url), redactErr(err))
 	}
 	defer hres.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(hres.Body, maxBody))
+	if hres.ContentLength > maxBody {
+		return response{status: hres.StatusCode}, 0, outcomeFail,
+			fmt.Errorf("%s: %s: %w: the answer declares %d bytes, the bound is %d", e.name, redactURL(req.url), ErrBodyTooLarge, hres.ContentLength, maxBody)
+	}
+	// One byte past the bound tells an answer of exactly maxBody from a larger one.
+	data, err := io.ReadAll(io.LimitReader(hres.Body, maxBody+1))
 	if err != nil {
 		return response{status: hres.StatusCode}, 0, outcomeRetry,
 			fmt.Errorf("%s: reading %s: %w", e.name, redactURL(req.url), redactErr(err))
+	}
+	if len(data) > maxBody {
+		return response{status: hres.StatusCode}, 0, outcomeFail,
+			fmt.Errorf("%s: %s: %w (%d bytes)", e.name, redactURL(req.url), ErrBodyTooLarge, maxBody)
 	}
 	resp = response{status: hres.StatusCode, body: data}
 	return resp, retryAfter(hres.Header.Get("Retry-After"), e.now()), e.classify(hres.StatusCode, data), nil

@@ -68,6 +68,8 @@ type Resolution struct {
 	Incomplete bool
 	// Agreeing lists the sources whose candidates had the accepted ISBN.
 	Agreeing []string
+	// Ambiguous is set on a miss whose verified candidates no signal could tell apart.
+	Ambiguous bool
 }
 
 // Report tells what an attempt cost.
@@ -88,7 +90,14 @@ type SourceConfig struct {
 	BatchSize     int           // ISBNdb: ISBNs per POST /books (plan: Basic 100, Premium/Pro 1000)
 	MaxInFlight   int           // concurrent requests to this source; Wikidata asks for one at a time
 	MaxResults    int           // hits asked for per search
+	// Country is Google Books' ISO 3166-1 country; the service answers 403 unknownLocation to
+	// hosts it cannot place (cloud and cluster egress) when none is sent.
+	Country string
 }
+
+// DefaultGoogleBooksCountry is sent when none is configured: the catalogue the worker fills is
+// of US first editions, and "US" is the country Google Books serves most volume data for.
+const DefaultGoogleBooksCountry = "US"
 
 // Config configures a Resolver.
 type Config struct {
@@ -132,7 +141,7 @@ func DefaultSourceConfig(name string) (SourceConfig, error) {
 	case SourceISBNdb:
 		c.BaseURL, c.RatePerSecond, c.BatchSize = "https://api.premium.isbndb.com", 3, 1000
 	case SourceGoogleBooks:
-		c.BaseURL, c.RatePerSecond, c.MaxResults = "https://www.googleapis.com/books/v1", 1, 20
+		c.BaseURL, c.RatePerSecond, c.MaxResults, c.Country = "https://www.googleapis.com/books/v1", 1, 20, DefaultGoogleBooksCountry
 	case SourceOpenLibrary:
 		c.BaseURL, c.RatePerSecond, c.MaxResults = "https://openlibrary.org", 1, 10
 	case SourceLOC:
@@ -289,6 +298,9 @@ func withDefaults(sc, def SourceConfig) SourceConfig {
 	if sc.MaxResults <= 0 {
 		sc.MaxResults = def.MaxResults
 	}
+	if sc.Country == "" {
+		sc.Country = def.Country
+	}
 	return sc
 }
 
@@ -361,7 +373,7 @@ func (r *Resolver) Resolve(ctx context.Context, queries []Query, cache Cache) ([
 		if b.resolved {
 			out[i].ISBN13, out[i].Source, out[i].Agreeing = b.result.isbn13, b.result.source, b.result.agreeing
 		} else {
-			out[i].Incomplete = b.incomplete
+			out[i].Incomplete, out[i].Ambiguous = b.incomplete, b.result.ambiguous
 		}
 	}
 	return out, r.report(st), nil
@@ -554,7 +566,8 @@ func (r *Resolver) pinEdition(ctx context.Context, st *attemptState, b *bookStat
 	if r.cfg.EditionLookups <= 0 || b.query.Year == 0 {
 		return
 	}
-	if c, ok := r.choose(b.query, b.cands); !ok || c.strong {
+	// Work-level candidates that tie (ambiguous) are exactly what an edition lookup settles.
+	if c, ok := r.choose(b.query, b.cands); (!ok && !c.ambiguous) || c.strong {
 		return
 	}
 	var ol *openLibrary

@@ -30,6 +30,8 @@ type choice struct {
 	// strong means the ISBN's own edition is known to match the book (or the book has no year),
 	// so asking more sources would not change the answer.
 	strong bool
+	// ambiguous is set on a refusal to choose between candidates no signal tells apart.
+	ambiguous bool
 }
 
 // candidatesFrom turns raw ISBN strings from one record into candidates, keeping only those whose
@@ -88,7 +90,8 @@ func (r *Resolver) yearFits(q Query, c candidate) bool {
 // thresholds and a publication year that fits.
 func (r *Resolver) verified(q Query, c candidate) bool {
 	t, a := similarity(q, c)
-	return t >= r.cfg.TitleThreshold && a >= r.cfg.AuthorThreshold && r.yearFits(q, c)
+	return t >= r.cfg.TitleThreshold && a >= r.cfg.AuthorThreshold && r.yearFits(q, c) &&
+		textmatch.SameEditionMarks(q.Title, c.title)
 }
 
 // choose picks the book's ISBN among its candidates, or reports none. Every candidate is
@@ -105,6 +108,7 @@ func (r *Resolver) choose(q Query, cands []candidate) (choice, bool) {
 		yearDistance int // between the book and the closest edition-level year; large when unknown
 		score        float64
 	}
+	var tied func(a, b *group) bool
 	groups := map[string]*group{}
 	for _, c := range cands {
 		g := groups[c.isbn13]
@@ -129,6 +133,10 @@ func (r *Resolver) choose(q Query, cands []candidate) (choice, bool) {
 		}
 		t, a := similarity(q, c)
 		g.score = max(g.score, t+a)
+	}
+	tied = func(a, b *group) bool {
+		return a.editionMatch == b.editionMatch && a.yearDistance == b.yearDistance && len(a.sources) == len(b.sources) &&
+			r.rank[a.sources[0]] == r.rank[b.sources[0]] && a.score == b.score
 	}
 	var ok []*group
 	for _, g := range groups {
@@ -156,11 +164,13 @@ func (r *Resolver) choose(q Query, cands []candidate) (choice, bool) {
 		if c := cmp.Compare(r.rank[a.sources[0]], r.rank[b.sources[0]]); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(b.score, a.score); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.isbn13, b.isbn13)
+		return cmp.Compare(b.score, a.score)
 	})
+	// Candidates that no signal tells apart are ambiguous: no ISBN is better than a wrong one,
+	// and ISBN order would be an arbitrary choice.
+	if len(ok) > 1 && tied(ok[0], ok[1]) {
+		return choice{ambiguous: true}, false
+	}
 	best := ok[0]
 	return choice{isbn13: best.isbn13, source: best.sources[0], agreeing: best.sources, strong: best.editionMatch}, true
 }

@@ -6,6 +6,7 @@ package textmatch
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -25,6 +26,7 @@ func KeyOf(title, author string) Key {
 // letters ("℡" -> "TEL") and lower-casing can produce decomposable letters, so the steps are
 // repeated until stable; that keeps NormalizeTitle idempotent.
 func fold(s string) string {
+	s = foldLetters.Replace(s)
 	for range 4 {
 		var b strings.Builder
 		b.Grow(len(s))
@@ -42,6 +44,23 @@ func fold(s string) string {
 	}
 	return s
 }
+
+// foldLetters spells the letters that Unicode does not decompose the way readers and catalogues
+// write them without diacritics: "Straße" is filed as "strasse", "Œuvre" as "oeuvre", "Łódź" as
+// "lodz". Compatibility decomposition (NFKD, in fold) already turns full-width forms ("Ｄｕｎｅ",
+// the CJK colon "：") and ligatures such as "ﬁ" into their plain letters.
+var foldLetters = strings.NewReplacer(
+	"ß", "ss", "ẞ", "ss", "œ", "oe", "Œ", "oe", "æ", "ae", "Æ", "ae", "ø", "o", "Ø", "o",
+	"ł", "l", "Ł", "l", "þ", "th", "Þ", "th", "ð", "d", "Ð", "d", "đ", "d", "Đ", "d",
+	"ı", "i", "ħ", "h", "Ħ", "h", "ŀ", "l", "Ŀ", "l", "ŧ", "t", "Ŧ", "t", "ĸ", "k",
+	// Punctuation that compatibility decomposition leaves alone but that separates like its
+	// ASCII counterpart: the ideographic full stop and comma, and CJK brackets.
+	"。", ".", "、", ",", "【", "[", "】", "]", "「", "\"", "」", "\"", "『", "\"", "』", "\"",
+)
+
+// width folds full-width and other compatibility forms before punctuation is read, so that the
+// CJK colon "：" and full-width "（…）" separate subtitles and notes like ":" and "(…)".
+func width(s string) string { return norm.NFKC.String(foldLetters.Replace(s)) }
 
 // isApostrophe reports runes that join a word rather than separate two ("philosopher's").
 func isApostrophe(r rune) bool {
@@ -127,7 +146,7 @@ func dropInvertedArticle(s string) string {
 // dropped, leading English articles dropped and whitespace collapsed. A title made only of an
 // article keeps it, so that no title normalises to "".
 func NormalizeTitle(s string) string {
-	ws := words(dropInvertedArticle(cutSubtitle(stripBracketed(s))))
+	ws := words(dropInvertedArticle(cutSubtitle(stripBracketed(width(s)))))
 	for len(ws) > 1 && articles[ws[0]] {
 		ws = ws[1:]
 	}
@@ -148,6 +167,7 @@ var surnameParticles = map[string]bool{
 // separate authors; a comma separates authors unless the text before it is a bare surname
 // ("Rowling, J. K.") or the text after it is a suffix ("King, Stephen, Jr.").
 func firstAuthor(s string) string {
+	s = lifeDates.ReplaceAllString(stripBracketed(width(s)), "")
 	lower := " " + fold(s) + " "
 	cut := len(lower)
 	for _, sep := range []string{" and ", " & ", " with ", ";", " und ", " et "} {
@@ -176,10 +196,28 @@ func firstAuthor(s string) string {
 	case len(parts) == 1:
 		return parts[0]
 	}
-	if isBareSurname(parts[0]) {
+	if isBareSurname(parts[0]) || isGivenNames(parts[1]) {
 		return parts[1] + " " + parts[0]
 	}
 	return parts[0]
+}
+
+// lifeDates are the birth and death years library headings add ("García Márquez, Gabriel,
+// 1927-2014"); they are not part of the name.
+var lifeDates = regexp.MustCompile(`,?\s*(?:b\.\s*|d\.\s*|ca\.\s*)?\d{4}\??\s*-\s*(?:\d{4}\??)?\s*\.?|,\s*\d{4}-?\s*$`)
+
+// isGivenNames reports whether the text after a comma reads as given names rather than a second
+// author: one name with at most initials around it ("Gabriel", "Ursula K.", "J. R. R."), so that
+// "García Márquez, Gabriel" is one inverted name while "Terry Pratchett, Neil Gaiman" is two
+// people.
+func isGivenNames(name string) bool {
+	full := 0
+	for _, w := range strings.Fields(name) {
+		if len([]rune(w)) > 1 {
+			full++
+		}
+	}
+	return full <= 1
 }
 
 // isBareSurname reports whether name looks like a surname alone: one word, or particles
@@ -346,3 +384,30 @@ func initialFits(x, y string) bool {
 	}
 	return rx[0] == ry[0]
 }
+
+// editionMarks are words in a subtitle or a bracketed note that make a book a different work or
+// a different edition from the one of the bare title: an adaptation, an illustrated or graphic
+// edition, a companion, a summary. Two titles whose marks differ are never the same book.
+var editionMarks = []string{
+	"graphic novel", "illustrated", "companion", "adaptation", "adapted", "study guide", "summary",
+	"workbook", "young readers", "coloring book", "abridged", "annotated", "screenplay", "movie tie in",
+	"picture book", "manga", "activity book", "reader s guide", "readers guide",
+}
+
+// EditionMarks returns the edition marks (see editionMarks) a title carries anywhere, sorted.
+func EditionMarks(title string) []string {
+	joined := " " + strings.Join(words(width(title)), " ") + " "
+	var out []string
+	for _, m := range editionMarks {
+		if strings.Contains(joined, " "+m+" ") && !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// SameEditionMarks reports whether two titles carry the same edition marks: "Pride and
+// Prejudice" and "Pride and Prejudice: The Graphic Novel" do not, though their titles agree once
+// the subtitle is cut.
+func SameEditionMarks(a, b string) bool { return slices.Equal(EditionMarks(a), EditionMarks(b)) }

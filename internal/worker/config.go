@@ -51,6 +51,7 @@ type Config struct {
 	ISBNdbBatchSize    int     // ISBNs per batch lookup
 	GoogleBooksBaseURL string
 	GoogleBooksRate    float64 // 0: the provider's default; negative: unlimited (fakes)
+	GoogleBooksCountry string  // ISO 3166-1 country sent to Google Books; empty: resolve.DefaultGoogleBooksCountry
 	OpenLibraryBaseURL string
 	OpenLibraryRate    float64
 	LOCBaseURL         string
@@ -111,6 +112,7 @@ func (c *Config) bindFlags(fs *pflag.FlagSet) {
 	fs.Float64Var(&c.ISBNdbRate, "isbndb-rate", c.ISBNdbRate, "ISBNdb requests per second")
 	fs.IntVar(&c.ISBNdbBatchSize, "isbndb-batch-size", c.ISBNdbBatchSize, "ISBNs per ISBNdb batch lookup")
 	fs.StringVar(&c.GoogleBooksBaseURL, "googlebooks-base-url", c.GoogleBooksBaseURL, "Google Books API base URL")
+	fs.StringVar(&c.GoogleBooksCountry, "googlebooks-country", c.GoogleBooksCountry, "ISO 3166-1 country sent to Google Books (empty: "+resolve.DefaultGoogleBooksCountry+")")
 	fs.Float64Var(&c.GoogleBooksRate, "googlebooks-rate", c.GoogleBooksRate, "Google Books requests per second (0: default, <0: unlimited)")
 	fs.StringVar(&c.OpenLibraryBaseURL, "openlibrary-base-url", c.OpenLibraryBaseURL, "Open Library base URL")
 	fs.Float64Var(&c.OpenLibraryRate, "openlibrary-rate", c.OpenLibraryRate, "Open Library requests per second (0: default, <0: unlimited)")
@@ -246,7 +248,7 @@ func (c Config) resolverConfig(s Secrets) (resolve.Config, []string) {
 			sc.APIKey, sc.RatePerSecond, sc.BatchSize = s.ISBNdbAPIKey, c.ISBNdbRate, c.ISBNdbBatchSize
 			sc.BaseURL = or(c.ISBNdbBaseURL, sc.BaseURL)
 		case resolve.SourceGoogleBooks:
-			sc.APIKey = s.GoogleBooksAPIKey
+			sc.APIKey, sc.Country = s.GoogleBooksAPIKey, or(c.GoogleBooksCountry, sc.Country)
 			sc.BaseURL, sc.RatePerSecond = or(c.GoogleBooksBaseURL, sc.BaseURL), rateOr(c.GoogleBooksRate, sc.RatePerSecond)
 		case resolve.SourceOpenLibrary:
 			sc.BaseURL, sc.RatePerSecond = or(c.OpenLibraryBaseURL, sc.BaseURL), rateOr(c.OpenLibraryRate, sc.RatePerSecond)

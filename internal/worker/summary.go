@@ -26,6 +26,7 @@ const (
 	ReasonInvalidConfig       = "InvalidConfig"
 	ReasonNoModelConfigured   = "NoModelConfigured"
 	ReasonModelRejected       = "ModelRejectedRequest"
+	ReasonModelQuotaExhausted = "ModelQuotaExhausted"
 )
 
 // MaxSummaryBytes is the kubelet's limit for a termination message.
@@ -37,32 +38,48 @@ type ModelNote struct {
 	Reason string `json:"reason"`
 }
 
+// TruncationNote says that a model's answer was cut off: Kept complete books were used, Lost
+// books were begun but cut, StopReason is the provider's ("MAX_TOKENS", "length") or the parser's.
+type TruncationNote struct {
+	Model      string `json:"model"`
+	Kept       int    `json:"kept"`
+	Lost       int    `json:"lost"`
+	StopReason string `json:"stopReason"`
+}
+
 // Summary is the worker's report: the container's termination message and its stdout.
 type Summary struct {
-	Outcome         string         `json:"outcome"` // succeeded or failed
-	Retryable       bool           `json:"retryable"`
-	Reason          string         `json:"reason"`
-	Error           string         `json:"error"`
-	Namespace       string         `json:"namespace,omitempty"`
-	Campaign        string         `json:"campaign,omitempty"`
-	Year            int            `json:"year,omitempty"`
-	Month           int            `json:"month,omitempty"`
-	Attempt         int            `json:"attempt,omitempty"`
-	Mode            string         `json:"mode,omitempty"`
-	PromptVariant   string         `json:"promptVariant,omitempty"`
-	BooksRequested  int            `json:"booksRequested"`
-	BooksGenerated  int            `json:"booksGenerated"`
-	ISBNsResolved   int            `json:"isbnsResolved"`
-	ISBNsQueued     int            `json:"isbnsQueued"`
-	ResolutionRate  float64        `json:"resolutionRate"`
-	Calls           map[string]int `json:"calls"`
-	Refusals        []ModelNote    `json:"refusals"`
-	ModelErrors     []ModelNote    `json:"modelErrors,omitempty"`
-	Skipped         []string       `json:"skipped,omitempty"` // models and sources without a key
-	QuotaExhausted  []string       `json:"quotaExhausted"`
-	DroppedItems    int            `json:"droppedItems,omitempty"` // model items that were not books
-	AlreadyRecorded bool           `json:"alreadyRecorded,omitempty"`
-	DurationSeconds float64        `json:"durationSeconds"`
+	Outcome        string         `json:"outcome"` // succeeded or failed
+	Retryable      bool           `json:"retryable"`
+	Reason         string         `json:"reason"`
+	Error          string         `json:"error"`
+	Namespace      string         `json:"namespace,omitempty"`
+	Campaign       string         `json:"campaign,omitempty"`
+	Year           int            `json:"year,omitempty"`
+	Month          int            `json:"month,omitempty"`
+	Attempt        int            `json:"attempt,omitempty"`
+	Mode           string         `json:"mode,omitempty"`
+	PromptVariant  string         `json:"promptVariant,omitempty"`
+	BooksRequested int            `json:"booksRequested"`
+	BooksGenerated int            `json:"booksGenerated"`
+	ISBNsResolved  int            `json:"isbnsResolved"`
+	ISBNsQueued    int            `json:"isbnsQueued"`
+	ResolutionRate float64        `json:"resolutionRate"`
+	Calls          map[string]int `json:"calls"`
+	Refusals       []ModelNote    `json:"refusals"`
+	ModelErrors    []ModelNote    `json:"modelErrors,omitempty"`
+	Skipped        []string       `json:"skipped,omitempty"` // models and sources without a key
+	QuotaExhausted []string       `json:"quotaExhausted"`
+	DroppedItems   int            `json:"droppedItems,omitempty"` // model items that were not books
+	// Truncated lists the models whose answers were cut off, with how many begun books were
+	// lost and why; their complete books were kept.
+	Truncated []TruncationNote `json:"truncated,omitempty"`
+	// ISBNsAmbiguous counts books left without an ISBN because candidates could not be told apart.
+	ISBNsAmbiguous int `json:"isbnsAmbiguous,omitempty"`
+	// BooksOverLimit counts books beyond booksPerMonth that a model listed and were not kept.
+	BooksOverLimit  int     `json:"booksOverLimit,omitempty"`
+	AlreadyRecorded bool    `json:"alreadyRecorded,omitempty"`
+	DurationSeconds float64 `json:"durationSeconds"`
 }
 
 // ExitCode maps the summary to the process exit code.

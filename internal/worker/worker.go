@@ -162,9 +162,17 @@ func (r *Runner) run(ctx context.Context, a *attempt, now func() time.Time) erro
 	for _, res := range results {
 		a.calls[res.Provider] += res.Calls
 		a.summary.DroppedItems += res.Dropped
+		a.summary.BooksOverLimit += res.OverLimit
+		if res.Truncated {
+			a.summary.Truncated = append(a.summary.Truncated, TruncationNote{Model: res.Provider, Kept: len(res.Books), Lost: res.Lost, StopReason: res.StopReason})
+		}
 		switch {
 		case res.Err != nil:
 			modelErrs = append(modelErrs, res.Err)
+			if llm.Classify(res.Err).Class == llm.ClassQuota && !slices.Contains(a.summary.QuotaExhausted, res.Provider) {
+				// The provider's quota for the day is spent: the manager pauses admission until the reset.
+				a.summary.QuotaExhausted = append(a.summary.QuotaExhausted, res.Provider)
+			}
 			a.summary.ModelErrors = append(a.summary.ModelErrors, ModelNote{Model: res.Provider, Reason: res.Err.Error()})
 		case len(res.Books) == 0:
 			a.refused = append(a.refused, res.Provider)
@@ -190,13 +198,16 @@ func (r *Runner) run(ctx context.Context, a *attempt, now func() time.Time) erro
 	for name, n := range report.Calls {
 		a.calls[name] += n
 	}
-	a.summary.QuotaExhausted = report.QuotaExhausted
+	a.summary.QuotaExhausted = append(a.summary.QuotaExhausted, report.QuotaExhausted...)
 	if err != nil {
 		return fail(ReasonResolutionFailed, true, err)
 	}
 	for _, res := range resolutions {
 		if res.ISBN13 != "" {
 			a.summary.ISBNsResolved++
+		}
+		if res.Ambiguous {
+			a.summary.ISBNsAmbiguous++
 		}
 	}
 	if len(books) > 0 {
@@ -243,9 +254,14 @@ func noBooks(results []llm.Result, modelErrs []error) error {
 	if len(modelErrs) == 0 {
 		return fail(ReasonAllModelsRefused, true, fmt.Errorf("all %d models refused or answered nothing", len(results)))
 	}
-	permanent := true
+	permanent, quota := true, true
 	for _, err := range modelErrs {
 		permanent = permanent && llm.Permanent(err)
+		quota = quota && llm.Classify(err).Class == llm.ClassQuota
+	}
+	if quota && len(modelErrs) == len(results) {
+		// Every model's quota for the day is spent: retryable after the reset, not a bad month.
+		return fail(ReasonModelQuotaExhausted, true, errors.Join(modelErrs...))
 	}
 	if permanent {
 		// Every model rejected the request itself (bad key, unknown model): retrying cannot help.
@@ -282,7 +298,7 @@ func recorded(a *attempt, rec database.Attempt) error {
 
 // reasonOf reads the reason back from a recorded error ("Reason: message").
 func reasonOf(msg string) string {
-	for _, r := range []string{ReasonAllModelsRefused, ReasonGenerationFailed, ReasonResolutionFailed, ReasonWriteFailed, ReasonModelRejected} {
+	for _, r := range []string{ReasonModelQuotaExhausted, ReasonAllModelsRefused, ReasonGenerationFailed, ReasonResolutionFailed, ReasonWriteFailed, ReasonModelRejected} {
 		if len(msg) >= len(r) && msg[:len(r)] == r {
 			return r
 		}
@@ -296,20 +312,23 @@ func (r *Runner) attemptRow(a *attempt, s Summary, outcome database.Outcome, err
 		finished = a.started
 	}
 	return database.Attempt{
-		AttemptKey:     r.key(),
-		Mode:           r.Config.Mode,
-		Outcome:        outcome,
-		PromptVariant:  or(a.variant, r.Config.PromptVariant),
-		BooksRequested: r.Config.BooksPerMonth,
-		BooksGenerated: s.BooksGenerated,
-		ISBNsResolved:  s.ISBNsResolved,
-		ISBNsQueued:    s.ISBNsQueued,
-		Calls:          maps.Clone(a.calls),
-		Refusals:       slices.Clone(a.refused),
-		QuotaExhausted: slices.Clone(s.QuotaExhausted),
-		Error:          redact(errMsg, r.Secrets.values()),
-		StartedAt:      a.started,
-		FinishedAt:     finished,
+		AttemptKey:      r.key(),
+		Mode:            r.Config.Mode,
+		Outcome:         outcome,
+		PromptVariant:   or(a.variant, r.Config.PromptVariant),
+		BooksRequested:  r.Config.BooksPerMonth,
+		BooksGenerated:  s.BooksGenerated,
+		ISBNsResolved:   s.ISBNsResolved,
+		ISBNsQueued:     s.ISBNsQueued,
+		Calls:           maps.Clone(a.calls),
+		Refusals:        slices.Clone(a.refused),
+		QuotaExhausted:  slices.Clone(s.QuotaExhausted),
+		BooksLost:       booksLost(s.Truncated),
+		TruncatedModels: truncatedModels(s.Truncated),
+		BooksOverLimit:  s.BooksOverLimit,
+		Error:           redact(errMsg, r.Secrets.values()),
+		StartedAt:       a.started,
+		FinishedAt:      finished,
 	}
 }
 
@@ -435,4 +454,20 @@ func (r *Runner) writeBooks(ctx context.Context, tx pgx.Tx, books []merge.Book, 
 		return 0, fmt.Errorf("writing books: %w", err)
 	}
 	return queued, nil
+}
+
+func booksLost(notes []TruncationNote) int {
+	n := 0
+	for _, t := range notes {
+		n += t.Lost
+	}
+	return n
+}
+
+func truncatedModels(notes []TruncationNote) []string {
+	var out []string
+	for _, t := range notes {
+		out = append(out, t.Model+": "+t.StopReason)
+	}
+	return out
 }
