@@ -59,7 +59,7 @@ func apply(t *testing.T, owner string, objs []*unstructured.Unstructured) {
 				continue
 			}
 			obj := o.DeepCopy()
-			if err := env.Client.Patch(ctx, obj, client.Apply, client.FieldOwner(owner), client.ForceOwnership); err != nil {
+			if err := env.Client.Apply(ctx, client.ApplyConfigurationFromUnstructured(obj), client.FieldOwner(owner), client.ForceOwnership); err != nil {
 				t.Errorf("the API server rejected %s %s: %v", o.GetKind(), o.GetName(), err)
 			}
 		}
