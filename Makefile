@@ -1,6 +1,17 @@
 # backfill-operator — every task a person does is a target here.
 
 IMG ?= backfill-operator:dev
+# The release version has one home: the chart's appVersion (also dist/install.yaml's image tag).
+VERSION ?= $(shell sed -n 's/^appVersion: *"*\([^"]*\)"*/\1/p' charts/backfill-operator/Chart.yaml)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+# Every timestamp in the image is the commit's time, so a rebuild of one commit is identical.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+IMAGE_REPO ?= ghcr.io/ooheynerds/backfill-operator
+PLATFORMS := linux/amd64 linux/arm64
+LDFLAGS := -X github.com/ooheynerds/backfill-operator/internal/version.Version=$(VERSION) \
+	-X github.com/ooheynerds/backfill-operator/internal/version.Revision=$(REVISION)
+GOBUILD := CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)"
+DIST := $(CURDIR)/dist
 BIN := $(CURDIR)/bin
 ASSETS := $(BIN)/k8s
 GO_TEST_FLAGS ?= -count=1 -timeout 60m
@@ -22,8 +33,8 @@ manifests: ## Generate CRDs and RBAC from markers.
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
 
 .PHONY: verify-generated
-verify-generated: generate manifests ## Fail when generated code is stale.
-	@git diff --exit-code -- api config/crd config/rbac || \
+verify-generated: generate manifests install-manifest chart-files ## Fail when generated code, dist/install.yaml or the chart's copies are stale.
+	@git diff --exit-code -- api config/crd config/rbac dist/install.yaml charts || \
 		{ echo "generated files are stale: run 'make generate manifests' and commit"; exit 1; }
 
 .PHONY: fmt
@@ -78,7 +89,58 @@ bench: control-plane ## Go benchmarks of the hot paths (see docs/benchmarks.md).
 
 .PHONY: build
 build: ## Build the operator binary (manager, worker and dev commands).
-	CGO_ENABLED=0 go build -o $(BIN)/backfill-operator ./cmd/backfill-operator
+	$(GOBUILD) -o $(BIN)/backfill-operator ./cmd/backfill-operator
+
+.PHONY: release-tool
+release-tool: ## Build hack/release (image, install manifest, chart, checksums, krew) into bin/.
+	go build -o $(BIN)/release ./hack/release
+
+.PHONY: binaries
+binaries: ## Cross-compile the static operator binary for every image platform into bin/<os>_<arch>/.
+	@set -e; for p in $(PLATFORMS); do os=$${p%/*}; arch=$${p#*/}; \
+		echo "building $$p"; GOOS=$$os GOARCH=$$arch $(GOBUILD) -o $(BIN)/$${os}_$${arch}/backfill-operator ./cmd/backfill-operator; done
+
+.PHONY: image
+image: binaries release-tool ## Build the multi-arch OCI image without Docker: dist/image (OCI layout) and docker-load tarballs.
+	$(BIN)/release image --version $(VERSION) --revision $(REVISION) --source-date-epoch $(SOURCE_DATE_EPOCH) \
+		--repository $(IMAGE_REPO) $(foreach p,$(PLATFORMS),--binary $(p)=$(BIN)/$(subst /,_,$(p))/backfill-operator) \
+		--oci-layout $(DIST)/image --tar-dir $(DIST)
+
+.PHONY: install-manifest
+install-manifest: release-tool ## Render config/default with the release image into dist/install.yaml.
+	$(BIN)/release install-manifest --config config --image $(IMAGE_REPO):$(VERSION) --out dist/install.yaml
+
+.PHONY: chart-files
+chart-files: ## Copy into the chart what config/ generates or holds: CRDs, manager and user roles, alert rules and dashboards when present.
+	@set -e; f=charts/backfill-operator/files; rm -rf $$f; mkdir -p $$f/crds $$f/user-roles; \
+	cp config/crd/bases/*.yaml $$f/crds/; cp config/rbac/role.yaml $$f/manager-role.yaml; \
+	cp config/rbac/*_editor_role.yaml config/rbac/*_viewer_role.yaml $$f/user-roles/; \
+	if ls config/prometheus/*.yaml >/dev/null 2>&1; then mkdir -p $$f/prometheus; \
+		for y in config/prometheus/*.yaml; do grep -q '^kind: PrometheusRule' $$y && cp $$y $$f/prometheus/ || true; done; fi; \
+	if ls config/grafana/*.json >/dev/null 2>&1; then mkdir -p $$f/dashboards; \
+		cp config/grafana/*.json $$f/dashboards/; fi
+
+.PHONY: chart
+chart: release-tool ## helm lint and package charts/backfill-operator into dist/ (Helm's library; no helm binary).
+	$(BIN)/release chart --chart charts/backfill-operator --version $(VERSION) --out $(DIST)
+
+.PHONY: release
+release: ## Everything a release publishes, into dist/release/VERSION: image tarballs, install.yaml, chart, binaries, kubectl plugins, SHA256SUMS.
+	@test -n "$(VERSION)" || { echo "VERSION=vX.Y.Z is required"; exit 1; }
+	$(MAKE) image DIST=$(DIST)/release/$(VERSION) VERSION=$(VERSION)
+	@set -e; out=$(DIST)/release/$(VERSION); \
+	$(BIN)/release install-manifest --config config --image $(IMAGE_REPO):$(VERSION) --out $$out/install.yaml; \
+	$(BIN)/release chart --chart charts/backfill-operator --version $(VERSION) --out $$out; \
+	for p in $(PLATFORMS); do cp $(BIN)/$${p%/*}_$${p#*/}/backfill-operator $$out/backfill-operator-$(VERSION)-$${p%/*}-$${p#*/}; done; \
+	for dir in $$(ls -d cmd/kubectl-* 2>/dev/null); do plugin=$${dir#cmd/}; \
+		for os in linux darwin; do for arch in amd64 arm64; do \
+			tmp=$$(mktemp -d); GOOS=$$os GOARCH=$$arch $(GOBUILD) -o $$tmp/$$plugin ./$$dir; \
+			tar -C $$tmp --sort=name --mtime=@$(SOURCE_DATE_EPOCH) --owner=0 --group=0 --numeric-owner \
+				-czf $$out/$$plugin-$(VERSION)-$$os-$$arch.tar.gz $$plugin; rm -rf $$tmp; \
+		done; done; \
+		$(BIN)/release krew --plugin $$plugin --version $(VERSION) --dir $$out; \
+	done; \
+	$(BIN)/release checksums --dir $$out; echo "release in $$out"; cat $$out/SHA256SUMS
 
 .PHONY: run
 run: manifests build ## Run the manager against the current kubeconfig.

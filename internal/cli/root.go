@@ -10,6 +10,7 @@ import (
 	"github.com/ooheynerds/backfill-operator/internal/devcluster"
 	"github.com/ooheynerds/backfill-operator/internal/fakes"
 	"github.com/ooheynerds/backfill-operator/internal/podrunner"
+	"github.com/ooheynerds/backfill-operator/internal/version"
 	"github.com/ooheynerds/backfill-operator/internal/worker"
 )
 
@@ -20,7 +21,10 @@ func NewRoot() *cobra.Command {
 		Short:         "Fills the Alexandria book database month by month, as a Kubernetes operator",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version prints the release and revision stamped at link time.
+		Version: version.String(),
 	}
+	root.SetVersionTemplate("backfill-operator {{.Version}}\n")
 	dev := &cobra.Command{
 		Use:    "dev",
 		Short:  "Development and test helpers: offline fakes, a local control plane, a local pod runner, the demo",
