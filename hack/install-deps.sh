@@ -6,6 +6,8 @@ need=()
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 command -v git >/dev/null || need+=(git)
 command -v make >/dev/null || need+=(make)
+# the image carries the machine's CA bundle (internal/image)
+[[ -f /etc/ssl/certs/ca-certificates.crt ]] || need+=(ca-certificates)
 if ((${#need[@]} > 0)); then
 	echo "installing ${need[*]}"
 	apt-get update -qq

@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -105,20 +106,12 @@ func decodeAs(v any, t reflect.Type) error {
 	}
 	if err := json.Unmarshal(data, reflect.New(t).Interface()); err != nil {
 		var typeErr *json.UnmarshalTypeError
-		if ok := asTypeError(err, &typeErr); ok {
+		if errors.As(err, &typeErr) {
 			return fmt.Errorf("cannot hold %s value %s", typeErr.Value, strings.TrimSpace(string(data)))
 		}
 		return err
 	}
 	return nil
-}
-
-func asTypeError(err error, target **json.UnmarshalTypeError) bool {
-	e, ok := err.(*json.UnmarshalTypeError)
-	if ok {
-		*target = e
-	}
-	return ok
 }
 
 func join(path, name string) string {

@@ -68,12 +68,16 @@ func unpack(t *testing.T, dir string, o Options) {
 // is what drop: [ALL] asks. Seccomp RuntimeDefault is the container runtime's profile and is not
 // applied here.
 func TestBinaryRunsFromTheImageAsNonroot(t *testing.T) {
+	// make test runs as root on Linux (as CI does); only -short may leave this out
 	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
-		t.Skip("needs root on Linux to chroot and change user")
+		if testing.Short() {
+			t.Skip("needs root on Linux to chroot and change user")
+		}
+		t.Fatal("needs root on Linux to chroot and change user (run make test as root, or -short)")
 	}
 	for _, tool := range []string{"unshare", "mount", "chroot"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not found", tool)
+			t.Fatalf("%s not found (util-linux, coreutils)", tool)
 		}
 	}
 	o := options(t)

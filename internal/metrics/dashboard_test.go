@@ -177,16 +177,7 @@ var labelValues = regexp.MustCompile(`^label_values\((.+),\s*\w+\)$`)
 // Prometheus' own parser (bin/promql-metrics) and checks that each metric it selects is one
 // the manager exports.
 func TestQueriesUseExportedMetrics(t *testing.T) {
-	tool, err := filepath.Abs(filepath.Join(repo, "bin/promql-metrics"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(tool); err != nil {
-		if testing.Short() {
-			t.Skip("bin/promql-metrics not built (hack/build-promtool.sh)")
-		}
-		t.Fatalf("bin/promql-metrics is missing: run hack/build-promtool.sh (make test does): %v", err)
-	}
+	tool := builtTool(t, "promql-metrics")
 	where := map[string]string{} // query -> where it is used
 	d := readDashboard(t)
 	for _, p := range d.Panels {

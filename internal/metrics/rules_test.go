@@ -76,17 +76,21 @@ func alerts(groups ruleGroups) []rule {
 }
 
 // promtool is bin/promtool, built by hack/build-promtool.sh (make test builds it first).
-func promtool(t *testing.T) string {
+func promtool(t *testing.T) string { return builtTool(t, "promtool") }
+
+// builtTool is bin/NAME, one of the tools hack/build-promtool.sh builds; missing, it fails the
+// test unless -short.
+func builtTool(t *testing.T, name string) string {
 	t.Helper()
-	path, err := filepath.Abs(filepath.Join(repo, "bin/promtool"))
+	path, err := filepath.Abs(filepath.Join(repo, "bin", name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path); err != nil {
 		if testing.Short() {
-			t.Skip("bin/promtool not built (hack/build-promtool.sh)")
+			t.Skipf("bin/%s not built (hack/build-promtool.sh)", name)
 		}
-		t.Fatalf("bin/promtool is missing: run hack/build-promtool.sh (make test does): %v", err)
+		t.Fatalf("bin/%s is missing: run hack/build-promtool.sh (make test does): %v", name, err)
 	}
 	return path
 }
