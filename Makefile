@@ -88,8 +88,9 @@ bench: control-plane ## Go benchmarks of the hot paths (see docs/benchmarks.md).
 ##@ Build and run
 
 .PHONY: build
-build: ## Build the operator binary (manager, worker and dev commands).
+build: ## Build the product binary (manager, worker) and the development binary (fakes, local cluster, pod runner, demo).
 	$(GOBUILD) -o $(BIN)/backfill-operator ./cmd/backfill-operator
+	$(GOBUILD) -o $(BIN)/backfill-dev ./cmd/backfill-dev
 
 .PHONY: release-tool
 release-tool: ## Build hack/release (image, install manifest, chart, checksums, krew) into bin/.
@@ -148,7 +149,7 @@ run: manifests build ## Run the manager against the current kubeconfig.
 
 .PHONY: demo
 demo: control-plane build ## Offline demo: local control plane, PostgreSQL, fakes, manager, pod runner, a phased campaign.
-	$(BIN)/backfill-operator dev demo
+	$(BIN)/backfill-dev demo --binary $(BIN)/backfill-operator
 
 ##@ Deploy
 

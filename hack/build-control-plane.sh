@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the local control plane (etcd, kube-apiserver, kube-controller-manager)
 # from Go modules into bin/k8s/, for envtest (KUBEBUILDER_ASSETS=bin/k8s) and
-# internal/devcluster. No download site is reachable here, so the binaries come
+# internal/dev/devcluster. No download site is reachable here, so the binaries come
 # from the module proxy through the wrapper modules in hack/tools/{k8s,etcd}.
 # Only missing binaries are built; delete one to rebuild it. The first
 # kube-apiserver build takes several minutes on 2 cores; later ones hit GOCACHE.

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/builders"
+	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
 )
 
 // campaignMidway builds n months of one phase as a campaign looks part-way through: the newest

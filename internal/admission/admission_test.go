@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/builders"
+	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
 )
 
 var now = time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)

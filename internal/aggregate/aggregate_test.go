@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/builders"
+	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
 )
 
 func TestSummarize(t *testing.T) {

@@ -1,15 +1,10 @@
-// Package cli is the operator binary's command tree: the manager, the worker every month Job
-// runs (same image), and hidden development commands (fakes, local control plane, pod runner,
-// demo).
+// Package cli is the operator binary's command tree: the manager and the worker every month
+// Job runs (same image). Development commands live in cmd/backfill-dev.
 package cli
 
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/ooheynerds/backfill-operator/internal/demo"
-	"github.com/ooheynerds/backfill-operator/internal/devcluster"
-	"github.com/ooheynerds/backfill-operator/internal/fakes"
-	"github.com/ooheynerds/backfill-operator/internal/podrunner"
 	"github.com/ooheynerds/backfill-operator/internal/version"
 	"github.com/ooheynerds/backfill-operator/internal/worker"
 )
@@ -25,12 +20,6 @@ func NewRoot() *cobra.Command {
 		Version: version.String(),
 	}
 	root.SetVersionTemplate("backfill-operator {{.Version}}\n")
-	dev := &cobra.Command{
-		Use:    "dev",
-		Short:  "Development and test helpers: offline fakes, a local control plane, a local pod runner, the demo",
-		Hidden: true,
-	}
-	dev.AddCommand(fakes.NewCommand(), devcluster.NewCommand(), podrunner.NewCommand(), demo.NewCommand())
-	root.AddCommand(newManagerCommand(), worker.NewCommand(), dev)
+	root.AddCommand(newManagerCommand(), worker.NewCommand())
 	return root
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ooheynerds/backfill-operator/internal/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
 )
 
 func TestMain(m *testing.M) {

@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/builders"
+	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
 )
 
 func month(state v1alpha1.MonthState, books, resolved int32) *v1alpha1.BackfillMonth {

@@ -16,7 +16,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/builders"
+	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 )
 

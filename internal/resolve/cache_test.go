@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ooheynerds/backfill-operator/internal/database"
-	"github.com/ooheynerds/backfill-operator/internal/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
 )
 
 func TestCacheInPostgreSQL(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ooheynerds/backfill-operator/internal/fakes"
+	"github.com/ooheynerds/backfill-operator/internal/dev/fakes"
 )
 
 // chainAgainstFakes builds the default chain pointed at the in-repo fakes. ISBNdb keeps its real

@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/ooheynerds/backfill-operator/internal/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
 )
 
 func TestMain(m *testing.M) {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ooheynerds/backfill-operator/internal/fakes"
+	"github.com/ooheynerds/backfill-operator/internal/dev/fakes"
 )
 
 // BenchmarkMonth40Books runs whole months (both models asked for 20 books each, so up to 40

@@ -13,9 +13,9 @@ import (
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/controllers"
 	"github.com/ooheynerds/backfill-operator/internal/attemptjob"
-	"github.com/ooheynerds/backfill-operator/internal/builders"
+	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
 	"github.com/ooheynerds/backfill-operator/internal/plan"
-	"github.com/ooheynerds/backfill-operator/internal/testenv"
+	"github.com/ooheynerds/backfill-operator/internal/dev/testenv"
 )
 
 var jobs = attemptjob.Builder{Image: "backfill-operator:bench", DatabaseSecret: &v1alpha1.SecretKeyRef{Name: "db", Key: "url"}}

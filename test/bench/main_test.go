@@ -9,7 +9,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/ooheynerds/backfill-operator/internal/testenv"
+	"github.com/ooheynerds/backfill-operator/internal/dev/testenv"
 )
 
 var env *testenv.Env

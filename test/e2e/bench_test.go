@@ -15,8 +15,8 @@ import (
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/fakes"
-	"github.com/ooheynerds/backfill-operator/internal/localsystem"
+	"github.com/ooheynerds/backfill-operator/internal/dev/fakes"
+	"github.com/ooheynerds/backfill-operator/internal/dev/localsystem"
 )
 
 // timeline is when this process saw each Job of a campaign created, its pod running and the

@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ooheynerds/backfill-operator/internal/fakes"
-	"github.com/ooheynerds/backfill-operator/internal/localsystem"
+	"github.com/ooheynerds/backfill-operator/internal/dev/fakes"
+	"github.com/ooheynerds/backfill-operator/internal/dev/localsystem"
 )
 
 // sys is the system every test and benchmark runs on.

@@ -12,10 +12,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/builders"
+	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
 	"github.com/ooheynerds/backfill-operator/internal/database"
-	"github.com/ooheynerds/backfill-operator/internal/localpg"
-	"github.com/ooheynerds/backfill-operator/internal/testenv"
+	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/dev/testenv"
 )
 
 // newSim starts a manager with its own database and namespace, creates the campaign, and

@@ -8,8 +8,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/ooheynerds/backfill-operator/internal/localpg"
-	"github.com/ooheynerds/backfill-operator/internal/testenv"
+	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/dev/testenv"
 )
 
 var env *testenv.Env

@@ -15,7 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
-	"github.com/ooheynerds/backfill-operator/internal/testenv"
+	"github.com/ooheynerds/backfill-operator/internal/dev/testenv"
 )
 
 // env is the real API server; nil with -short, where only the rendering tests run.

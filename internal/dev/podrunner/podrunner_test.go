@@ -23,8 +23,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/ooheynerds/backfill-operator/internal/devcluster"
-	"github.com/ooheynerds/backfill-operator/internal/podrunner"
+	"github.com/ooheynerds/backfill-operator/internal/dev/devcluster"
+	"github.com/ooheynerds/backfill-operator/internal/dev/podrunner"
 )
 
 // The pods in these tests run this test binary itself: the container env
@@ -55,7 +55,7 @@ func runTests(m *testing.M) int {
 	defer cancel()
 	binDir := os.Getenv("KUBEBUILDER_ASSETS")
 	if binDir == "" {
-		binDir = filepath.Join("..", "..", "bin", "k8s")
+		binDir = filepath.Join("..", "..", "..", "bin", "k8s")
 	}
 	c, err := devcluster.Start(ctx, devcluster.Options{BinDir: binDir})
 	if err != nil {

@@ -8,12 +8,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/ooheynerds/backfill-operator/internal/localsystem"
+	"github.com/ooheynerds/backfill-operator/internal/dev/localsystem"
 )
 
 func sampleCampaign(t *testing.T) string {
 	t.Helper()
-	return filepath.Join("..", "..", "config", "samples", "demo", "campaign.yaml")
+	return filepath.Join("..", "..", "..", "config", "samples", "demo", "campaign.yaml")
 }
 
 // The shipped demo campaign parses strictly, and every provider ends up either at the fakes or,

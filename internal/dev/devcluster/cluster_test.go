@@ -19,7 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/ooheynerds/backfill-operator/internal/devcluster"
+	"github.com/ooheynerds/backfill-operator/internal/dev/devcluster"
 )
 
 var cluster *devcluster.Cluster
@@ -43,7 +43,7 @@ func binDir() string {
 	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
 		return dir
 	}
-	return filepath.Join("..", "..", "bin", "k8s")
+	return filepath.Join("..", "..", "..", "bin", "k8s")
 }
 
 func client(t *testing.T) kubernetes.Interface {

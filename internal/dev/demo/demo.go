@@ -1,4 +1,4 @@
-// Package demo is the `dev demo` command (`make demo`): it starts the whole operator on this
+// Package demo is the `backfill-dev demo` command (`make demo`): it starts the whole operator on this
 // machine through internal/localsystem, runs the demo campaign (config/samples/demo) to the end
 // while showing its progress, prints a summary — including the seed's operations SQL over
 // backfill_log — and stops everything it started.
@@ -26,8 +26,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/fakes"
-	"github.com/ooheynerds/backfill-operator/internal/localsystem"
+	"github.com/ooheynerds/backfill-operator/internal/dev/fakes"
+	"github.com/ooheynerds/backfill-operator/internal/dev/localsystem"
 	"github.com/ooheynerds/backfill-operator/internal/mirror"
 )
 
@@ -43,7 +43,7 @@ type Options struct {
 	Dir string
 	// RepoRoot holds config/crd and config/samples/demo (default: the working directory).
 	RepoRoot string
-	// Binary is the operator binary (default: this executable).
+	// Binary is the operator binary (default: backfill-operator beside this executable).
 	Binary string
 	// Campaign is the campaign manifest (default config/samples/demo/campaign.yaml).
 	Campaign string
@@ -84,7 +84,7 @@ With GEMINI_API_KEY, XAI_API_KEY or ISBNDB_API_KEY set, that provider is the rea
 	f := cmd.Flags()
 	f.StringVar(&o.Dir, "dir", ".demo", "working directory for the cluster, database and logs")
 	f.StringVar(&o.RepoRoot, "repo", ".", "repository root (config/crd, config/samples/demo)")
-	f.StringVar(&o.Binary, "binary", "", "operator binary run as manager and worker (default: this executable)")
+	f.StringVar(&o.Binary, "binary", "", "operator binary run as manager and worker (default: backfill-operator beside this executable)")
 	f.StringVar(&o.Campaign, "campaign", "", "campaign manifest (default <repo>/config/samples/demo/campaign.yaml)")
 	f.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "give up when the campaign has not finished by then")
 	f.DurationVar(&o.Interval, "interval", 2*time.Second, "how often to print progress")
@@ -110,9 +110,12 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	if o.Binary == "" {
-		if o.Binary, err = os.Executable(); err != nil {
+		// the product binary is built beside the dev binary (make build)
+		self, err := os.Executable()
+		if err != nil {
 			return err
 		}
+		o.Binary = filepath.Join(filepath.Dir(self), "backfill-operator")
 	}
 	if o.Campaign == "" {
 		o.Campaign = filepath.Join(o.RepoRoot, "config", "samples", "demo", "campaign.yaml")

@@ -28,11 +28,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ooheynerds/backfill-operator/internal/database"
-	"github.com/ooheynerds/backfill-operator/internal/devcluster"
-	"github.com/ooheynerds/backfill-operator/internal/fakes"
-	"github.com/ooheynerds/backfill-operator/internal/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/dev/devcluster"
+	"github.com/ooheynerds/backfill-operator/internal/dev/fakes"
+	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
 	"github.com/ooheynerds/backfill-operator/internal/manager"
-	"github.com/ooheynerds/backfill-operator/internal/podrunner"
+	"github.com/ooheynerds/backfill-operator/internal/dev/podrunner"
 )
 
 // Names of the Secrets every namespace made by Namespace holds, and their keys.
