@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
 	"github.com/ooheynerds/backfill-operator/internal/database"
+	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
 	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
 	"github.com/ooheynerds/backfill-operator/internal/mirror"
 )

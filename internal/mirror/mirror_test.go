@@ -9,8 +9,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
 	"github.com/ooheynerds/backfill-operator/internal/database"
+	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
 	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
 )
 

@@ -15,8 +15,8 @@ import (
 
 	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/dev/fakes"
-	"github.com/ooheynerds/backfill-operator/internal/llm"
 	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/llm"
 	"github.com/ooheynerds/backfill-operator/internal/merge"
 	"github.com/ooheynerds/backfill-operator/internal/resolve"
 	"github.com/ooheynerds/backfill-operator/internal/textmatch"

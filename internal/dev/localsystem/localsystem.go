@@ -31,8 +31,8 @@ import (
 	"github.com/ooheynerds/backfill-operator/internal/dev/devcluster"
 	"github.com/ooheynerds/backfill-operator/internal/dev/fakes"
 	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
-	"github.com/ooheynerds/backfill-operator/internal/manager"
 	"github.com/ooheynerds/backfill-operator/internal/dev/podrunner"
+	"github.com/ooheynerds/backfill-operator/internal/manager"
 )
 
 // Names of the Secrets every namespace made by Namespace holds, and their keys.
