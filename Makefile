@@ -11,6 +11,8 @@ PLATFORMS := linux/amd64 linux/arm64
 LDFLAGS := -X github.com/ooheynerds/backfill-operator/internal/version.Version=$(VERSION) \
 	-X github.com/ooheynerds/backfill-operator/internal/version.Revision=$(REVISION)
 GOBUILD := CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)"
+# What ships is stripped of the symbol table and DWARF, as the Dockerfile builds it (a third smaller).
+RELEASE_GOBUILD := CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $(LDFLAGS)"
 DIST := $(CURDIR)/dist
 BIN := $(CURDIR)/bin
 ASSETS := $(BIN)/k8s
@@ -99,7 +101,7 @@ release-tool: ## Build hack/release (image, install manifest, chart, checksums, 
 .PHONY: binaries
 binaries: ## Cross-compile the static operator binary for every image platform into bin/<os>_<arch>/.
 	@set -e; for p in $(PLATFORMS); do os=$${p%/*}; arch=$${p#*/}; \
-		echo "building $$p"; GOOS=$$os GOARCH=$$arch $(GOBUILD) -o $(BIN)/$${os}_$${arch}/backfill-operator ./cmd/backfill-operator; done
+		echo "building $$p"; GOOS=$$os GOARCH=$$arch $(RELEASE_GOBUILD) -o $(BIN)/$${os}_$${arch}/backfill-operator ./cmd/backfill-operator; done
 
 .PHONY: image
 image: binaries release-tool ## Build the multi-arch OCI image without Docker: dist/image (OCI layout) and docker-load tarballs.
@@ -135,7 +137,7 @@ release: ## Everything a release publishes, into dist/release/VERSION: image tar
 	for p in $(PLATFORMS); do cp $(BIN)/$${p%/*}_$${p#*/}/backfill-operator $$out/backfill-operator-$(VERSION)-$${p%/*}-$${p#*/}; done; \
 	for dir in $$(ls -d cmd/kubectl-* 2>/dev/null); do plugin=$${dir#cmd/}; \
 		for os in linux darwin; do for arch in amd64 arm64; do \
-			tmp=$$(mktemp -d); GOOS=$$os GOARCH=$$arch $(GOBUILD) -o $$tmp/$$plugin ./$$dir; \
+			tmp=$$(mktemp -d); GOOS=$$os GOARCH=$$arch $(RELEASE_GOBUILD) -o $$tmp/$$plugin ./$$dir; \
 			tar -C $$tmp --sort=name --mtime=@$(SOURCE_DATE_EPOCH) --owner=0 --group=0 --numeric-owner \
 				-czf $$out/$$plugin-$(VERSION)-$$os-$$arch.tar.gz $$plugin; rm -rf $$tmp; \
 		done; done; \

@@ -107,6 +107,9 @@ func Image(o Options, p v1.Platform) (v1.Image, error) {
 	if !ok || len(bin) == 0 {
 		return nil, fmt.Errorf("no binary for %s", PlatformKey(p))
 	}
+	if err := CheckBinary(bin, p); err != nil {
+		return nil, err
+	}
 	if len(o.CACerts) == 0 {
 		return nil, fmt.Errorf("no CA bundle")
 	}
