@@ -37,6 +37,14 @@ const (
 	ReasonMirrored         = "Mirrored"
 	ReasonDatabaseDown     = "DatabaseUnavailable"
 	ReasonResultPending    = "ResultUnavailable"
+	// ReasonPodWaiting: the attempt's pod waits with a kubelet reason (a missing Secret, an
+	// image that cannot be pulled, no node); the message quotes it.
+	ReasonPodWaiting = "PodWaiting"
+	// ReasonOutsideBudgetExhausted: the month failed because too many attempts of its run failed
+	// for causes outside it (infrastructure, provider quota).
+	ReasonOutsideBudgetExhausted = "OutsideBudgetExhausted"
+	// ReasonRerunRequested: a rerun was requested and the month waits for admission again.
+	ReasonRerunRequested = "RerunRequested"
 )
 
 // Attempt failure reasons recorded in a month's attempt history.
@@ -47,4 +55,7 @@ const (
 	FailureRunningTooLong = "RunningDeadlineExceeded"
 	FailureWorkerFailed   = "WorkerFailed"
 	FailurePermanent      = "PermanentFailure"
+	// FailureOutside: the attempt failed for a cause outside the month (status cause says which);
+	// it does not count against maxAttempts.
+	FailureOutside = "OutsideFailure"
 )

@@ -64,7 +64,9 @@ func RowFor(m *v1alpha1.BackfillMonth) Row {
 		r.GeminiCalls += a.Calls["gemini"]
 		r.XAICalls += a.Calls["xai"]
 		r.ISBNdbCalls += a.Calls["isbndb"]
-		if a.Outcome == v1alpha1.AttemptFailed {
+		// retry_count is the current run's failed attempts that count against maxAttempts
+		// (at most 5, the seed's CHECK): failures caused outside the month and earlier runs do not.
+		if a.Outcome == v1alpha1.AttemptFailed && !a.Cause.Outside() && a.Run == m.Status.Run && r.RetryCount < 5 {
 			r.RetryCount++
 		}
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/dev/fakes"
 	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
@@ -152,7 +153,7 @@ func TestFullMonthSucceeds(t *testing.T) {
 	both := e.count(`SELECT count(*) FROM backfill_books WHERE proposed_by @> ARRAY['gemini','xai']`)
 	t.Logf("books %d resolved %d queued %d cached %d proposed by both %d calls %v", books, resolved, queued, cached, both, a.Calls)
 
-	if a.Outcome != database.OutcomeSucceeded || a.Mode != ModeLive || a.PromptVariant != "baseline" {
+	if a.Outcome != database.OutcomeSucceeded || a.Mode != string(v1alpha1.ModeLive) || a.PromptVariant != "baseline" {
 		t.Errorf("attempt row %+v", a)
 	}
 	if books == 0 || a.BooksGenerated != books || s.BooksGenerated != books {
@@ -411,7 +412,7 @@ func equalCalls(a, b map[string]int) bool {
 func TestExperimentWritesOnlyTheAttemptRow(t *testing.T) {
 	e := newEnv(t, fakes.Options{Seed: 10})
 	c := e.config(2018, 2, 1)
-	c.Mode = ModeExperiment
+	c.Mode = v1alpha1.ModeExperiment
 	s := e.runner(c).Run(context.Background())
 	if s.ExitCode() != ExitSucceeded || s.BooksGenerated == 0 || s.ISBNsResolved == 0 {
 		t.Fatalf("summary %+v", s)
@@ -419,7 +420,7 @@ func TestExperimentWritesOnlyTheAttemptRow(t *testing.T) {
 	if got := e.tables(); got != [4]int{0, 0, 0, 1} {
 		t.Errorf("rows (books, queue, cache, attempts) = %v, want only the attempt row", got)
 	}
-	if a := e.attempt(c); a.Mode != ModeExperiment || a.ISBNsQueued != 0 || a.BooksGenerated != s.BooksGenerated {
+	if a := e.attempt(c); a.Mode != string(v1alpha1.ModeExperiment) || a.ISBNsQueued != 0 || a.BooksGenerated != s.BooksGenerated {
 		t.Errorf("attempt row %+v", a)
 	}
 }
