@@ -205,7 +205,9 @@ func (r *MonthReconciler) start(ctx context.Context, m *v1alpha1.BackfillMonth, 
 	owner := metav1.GetControllerOf(&existing)
 	switch {
 	case owner != nil && owner.UID == m.UID:
-		return nil, 0, nil // created by an earlier pass whose status write was lost
+		// created by an earlier pass whose status write was lost: this pass records it (and
+		// announces it, once the write succeeds)
+		return &existing, 0, nil
 	case owner != nil && owner.Kind == "BackfillMonth" && owner.Name == m.Name:
 		// an earlier incarnation of this month: the garbage collector is removing its Job
 		return nil, 5 * time.Second, nil
@@ -240,7 +242,7 @@ func (r *MonthReconciler) mirror(ctx context.Context, m *v1alpha1.BackfillMonth,
 	defer cancel()
 	if err := r.Mirror.Upsert(ctx, row); err != nil {
 		log.FromContext(ctx).Info("Could not mirror BackfillMonth into backfill_log; will retry", "error", err.Error())
-		setCondition(&status.Conditions, m.Generation, v1alpha1.ConditionMirrored, metav1.ConditionFalse, v1alpha1.ReasonDatabaseDown, "backfill_log not updated: "+err.Error())
+		setCondition(&status.Conditions, m.Generation, v1alpha1.ConditionMirrored, metav1.ConditionFalse, v1alpha1.ReasonDatabaseUnavailable, "backfill_log not updated: "+err.Error())
 		return false
 	}
 	setCondition(&status.Conditions, m.Generation, v1alpha1.ConditionMirrored, metav1.ConditionTrue, v1alpha1.ReasonMirrored, "backfill_log holds this state")

@@ -34,6 +34,12 @@ const (
 	AttemptFailed    AttemptOutcome = "Failed"
 )
 
+// Keys of AttemptRecord.Calls besides the resolution sources (Source values): the models.
+const (
+	ProviderGemini = "gemini"
+	ProviderXAI    = "xai"
+)
+
 // MonthMetrics are the true results of the month's latest finished attempt.
 type MonthMetrics struct {
 	// BooksGenerated is the number of distinct books the models proposed.

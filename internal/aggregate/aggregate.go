@@ -18,7 +18,7 @@ import (
 )
 
 // PaidSource is the provider whose calls the daily budget limits.
-const PaidSource = "isbndb"
+const PaidSource = string(v1alpha1.SourceISBNdb)
 
 // Summary is what the campaign status is built from.
 type Summary struct {

@@ -403,7 +403,7 @@ func setConditions(s *v1alpha1.BackfillMonthStatus, gen int64, note string) {
 	st := kstatus.State{Reconciling: true}
 	switch {
 	case s.State == v1alpha1.MonthProcessing && note == noteResultPending:
-		st.Reason, st.Message = v1alpha1.ReasonResultPending, "Job completed; waiting for the database to read its result"
+		st.Reason, st.Message = v1alpha1.ReasonResultUnavailable, "Job completed; waiting for the database to read its result"
 	case s.State == v1alpha1.MonthProcessing && len(note) > len(notePodWaiting) && note[:len(notePodWaiting)] == notePodWaiting:
 		st.Reason, st.Message = v1alpha1.ReasonPodWaiting, fmt.Sprintf("attempt %d: %s", s.Attempts, note)
 	case s.State == v1alpha1.MonthPending && note == noteRerun:
@@ -411,12 +411,12 @@ func setConditions(s *v1alpha1.BackfillMonthStatus, gen int64, note string) {
 	case s.State == v1alpha1.MonthCompleted:
 		st = kstatus.State{Ready: true, Reason: v1alpha1.ReasonCompleted, Message: fmt.Sprintf("completed in %d attempt(s)", s.Attempts)}
 	case s.State == v1alpha1.MonthFailed:
-		st = kstatus.State{Stalled: true, Reason: v1alpha1.ReasonAttemptsExceeded, Message: s.LastError}
+		st = kstatus.State{Stalled: true, Reason: v1alpha1.ReasonAttemptsExhausted, Message: s.LastError}
 		if n := len(s.History); n > 0 && s.History[n-1].Cause.Outside() {
 			st.Reason = v1alpha1.ReasonOutsideBudgetExhausted
 		}
 	case s.State == v1alpha1.MonthProcessing:
-		if c := meta.FindStatusCondition(s.Conditions, v1alpha1.ConditionReady); c != nil && c.Reason == v1alpha1.ReasonResultPending {
+		if c := meta.FindStatusCondition(s.Conditions, v1alpha1.ConditionReady); c != nil && c.Reason == v1alpha1.ReasonResultUnavailable {
 			// still waiting for the database: keep saying so
 			st.Reason, st.Message = c.Reason, c.Message
 			break
@@ -425,7 +425,7 @@ func setConditions(s *v1alpha1.BackfillMonthStatus, gen int64, note string) {
 	case s.State == v1alpha1.MonthRetry:
 		st.Reason, st.Message = v1alpha1.ReasonAttemptFailed, "waiting for backoff and re-admission: "+s.LastError
 	default:
-		st.Reason, st.Message = v1alpha1.ReasonWaitingAdmission, "waiting for the campaign to admit this month"
+		st.Reason, st.Message = v1alpha1.ReasonWaitingForAdmission, "waiting for the campaign to admit this month"
 	}
 	kstatus.Set(&s.Conditions, gen, st)
 }

@@ -51,7 +51,7 @@ func TestNext(t *testing.T) {
 		finished v1alpha1.AttemptOutcome
 	}{
 		"pending and suspended waits for admission": {
-			month: Month{Suspended: true}, state: v1alpha1.MonthPending, reason: v1alpha1.ReasonWaitingAdmission},
+			month: Month{Suspended: true}, state: v1alpha1.MonthPending, reason: v1alpha1.ReasonWaitingForAdmission},
 		"admitted pending starts attempt 1": {
 			month: Month{}, state: v1alpha1.MonthProcessing, reason: v1alpha1.ReasonJobRunning, start: 1, counted: 1},
 		"admitted retry starts the next attempt": {
@@ -77,7 +77,7 @@ func TestNext(t *testing.T) {
 			state: v1alpha1.MonthCompleted, reason: v1alpha1.ReasonCompleted, events: []string{EventMonthCompleted}, counted: 1, finished: v1alpha1.AttemptSucceeded},
 		"succeeded, database down, no termination message: wait": {
 			month: Month{Status: processing(1)}, obs: Observation{Job: Verdict{Phase: JobSucceeded}, Report: Report{Unknown: true}},
-			state: v1alpha1.MonthProcessing, reason: v1alpha1.ReasonResultPending, requeue: resultRetry, counted: 1},
+			state: v1alpha1.MonthProcessing, reason: v1alpha1.ReasonResultUnavailable, requeue: resultRetry, counted: 1},
 		"succeeded without any result fails the attempt": {
 			month: Month{Status: processing(1)}, obs: Observation{Job: Verdict{Phase: JobSucceeded}},
 			state: v1alpha1.MonthRetry, reason: v1alpha1.ReasonAttemptFailed, suspend: true, events: []string{EventAttemptFailed}, counted: 1,
@@ -88,15 +88,15 @@ func TestNext(t *testing.T) {
 			lastErr: "ProviderError happened", cause: v1alpha1.CauseProviderError, finished: v1alpha1.AttemptFailed},
 		"bad answer on the last attempt: failed": {
 			month: Month{Status: processing(3)}, obs: Observation{Job: Verdict{Phase: JobFailed}, Report: failed(v1alpha1.CauseBadAnswer, false)},
-			state: v1alpha1.MonthFailed, reason: v1alpha1.ReasonAttemptsExceeded, events: []string{EventMonthFailed}, counted: 3,
+			state: v1alpha1.MonthFailed, reason: v1alpha1.ReasonAttemptsExhausted, events: []string{EventMonthFailed}, counted: 3,
 			lastErr: "BadAnswer happened", cause: v1alpha1.CauseBadAnswer, finished: v1alpha1.AttemptFailed},
 		"permanent failure reported: failed at once": {
 			month: Month{Status: processing(1)}, obs: Observation{Job: Verdict{Phase: JobFailed}, Report: failed(v1alpha1.CauseInvalidConfig, true)},
-			state: v1alpha1.MonthFailed, reason: v1alpha1.ReasonAttemptsExceeded, events: []string{EventMonthFailed}, counted: 1,
+			state: v1alpha1.MonthFailed, reason: v1alpha1.ReasonAttemptsExhausted, events: []string{EventMonthFailed}, counted: 1,
 			lastErr: "InvalidConfig happened", cause: v1alpha1.CauseInvalidConfig, finished: v1alpha1.AttemptFailed},
 		"Job failed by its pod failure policy, no report: failed at once": {
 			month: Month{Status: processing(1)}, obs: Observation{Job: Verdict{Phase: JobFailed, Message: "PodFailurePolicy", Permanent: true}},
-			state: v1alpha1.MonthFailed, reason: v1alpha1.ReasonAttemptsExceeded, events: []string{EventMonthFailed}, counted: 1,
+			state: v1alpha1.MonthFailed, reason: v1alpha1.ReasonAttemptsExhausted, events: []string{EventMonthFailed}, counted: 1,
 			lastErr: "Job m-a1 failed: PodFailurePolicy", cause: v1alpha1.CauseInvalidConfig, finished: v1alpha1.AttemptFailed},
 		"Job failed, database down and no report: the month's failure": {
 			month: Month{Status: processing(1)}, obs: Observation{Job: Verdict{Phase: JobFailed, Message: "BackoffLimitExceeded"}, Report: Report{Unknown: true}},
@@ -125,7 +125,7 @@ func TestNext(t *testing.T) {
 			lastErr: "Job m-a1: late", cause: v1alpha1.CausePendingTooLong, finished: v1alpha1.AttemptFailed},
 		"running deadline on the last attempt: failed": {
 			month: Month{Status: processing(3)}, obs: Observation{Job: Verdict{Phase: JobRunningTooLong, Message: "slow"}},
-			state: v1alpha1.MonthFailed, reason: v1alpha1.ReasonAttemptsExceeded, delete: true, events: []string{EventStuckJobDeleted, EventMonthFailed}, counted: 3,
+			state: v1alpha1.MonthFailed, reason: v1alpha1.ReasonAttemptsExhausted, delete: true, events: []string{EventStuckJobDeleted, EventMonthFailed}, counted: 3,
 			lastErr: "Job m-a3: slow", cause: v1alpha1.CauseRunningTooLong, finished: v1alpha1.AttemptFailed},
 		"vanished Job with a result in the database completes": {
 			month: Month{Status: processing(1)}, obs: Observation{Job: Verdict{Phase: JobMissing}, Report: ok()},

@@ -61,9 +61,9 @@ func RowFor(m *v1alpha1.BackfillMonth) Row {
 		r.ErrorMessage = &e
 	}
 	for _, a := range m.Status.History {
-		r.GeminiCalls += a.Calls["gemini"]
-		r.XAICalls += a.Calls["xai"]
-		r.ISBNdbCalls += a.Calls["isbndb"]
+		r.GeminiCalls += a.Calls[v1alpha1.ProviderGemini]
+		r.XAICalls += a.Calls[v1alpha1.ProviderXAI]
+		r.ISBNdbCalls += a.Calls[string(v1alpha1.SourceISBNdb)]
 		// retry_count is the current run's failed attempts that count against maxAttempts
 		// (at most 5, the seed's CHECK): failures caused outside the month and earlier runs do not.
 		if a.Outcome == v1alpha1.AttemptFailed && !a.Cause.Outside() && a.Run == m.Status.Run && r.RetryCount < 5 {

@@ -2,8 +2,8 @@ package integration
 
 import (
 	"context"
+	"strings"
 	"testing"
-	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -158,7 +158,6 @@ func TestMissingSecretFailsAttemptAtOnceWithoutCountingIt(t *testing.T) {
 	if err := env.Client.Status().Update(ctx, pod); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(time.Second) // let the cache see the pod status (the test's client reads the API server directly)
 	got = reconcileMonth(t, r, got)
 	rec := got.Status.History[len(got.Status.History)-1]
 	if got.Status.State != v1alpha1.MonthRetry || rec.Cause != v1alpha1.CauseSecretMissing || got.Status.RunAttempts != 0 || got.Status.OutsideFailures != 1 {
@@ -173,11 +172,97 @@ func TestMissingSecretFailsAttemptAtOnceWithoutCountingIt(t *testing.T) {
 	}
 }
 
-func contains(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return true
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// conflictingClient makes the next month status write lose a real conflict: just before it,
+// someone else changes the month on the API server.
+type conflictingClient struct {
+	client.Client
+	armed *bool
+}
+
+func (c conflictingClient) Status() client.SubResourceWriter {
+	return conflictingStatus{SubResourceWriter: c.Client.Status(), c: c}
+}
+
+type conflictingStatus struct {
+	client.SubResourceWriter
+	c conflictingClient
+}
+
+func (w conflictingStatus) Update(ctx context.Context, obj client.Object, opts ...client.SubResourceUpdateOption) error {
+	if m, ok := obj.(*v1alpha1.BackfillMonth); ok && *w.c.armed {
+		*w.c.armed = false
+		var other v1alpha1.BackfillMonth
+		if err := w.c.Client.Get(ctx, client.ObjectKeyFromObject(m), &other); err != nil {
+			return err
+		}
+		metav1.SetMetaDataAnnotation(&other.ObjectMeta, "example.com/touched", "yes")
+		if err := w.c.Client.Update(ctx, &other); err != nil {
+			return err
 		}
 	}
-	return false
+	return w.SubResourceWriter.Update(ctx, obj, opts...)
+}
+
+// A pass whose status write loses a conflict emits nothing; the pass redone from the fresh
+// month emits each event once.
+func TestMonthEventsOnceThroughConflicts(t *testing.T) {
+	ctx := context.Background()
+	ns, err := env.Namespace(ctx, "conflict")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := localpg.NewDatabase(t)
+	r, _ := monthReconciler(t, db)
+	recorder := events.NewFakeRecorder(100)
+	armed := false
+	r.Client, r.Recorder = conflictingClient{Client: env.Client, armed: &armed}, recorder
+	_, m := processingMonth(t, ctx, ns)
+	m.Spec.Suspend = false
+	if err := env.Client.Update(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	armed = true
+	got := reconcileMonth(t, r, m) // creates the Job; its first status write conflicts
+	if armed || got.Status.State != v1alpha1.MonthProcessing {
+		t.Fatalf("armed %v state %s: the conflict was not exercised or the pass not redone", armed, got.Status.State)
+	}
+	pool, err := database.Connect(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if _, err := database.InsertAttempt(ctx, pool, database.Attempt{
+		AttemptKey: database.AttemptKey{Namespace: ns, Campaign: "ident", Year: 2020, Month: 3, MonthUID: string(got.UID), Attempt: 1},
+		Mode:       "Live", Outcome: database.OutcomeSucceeded, PromptVariant: "baseline", BooksRequested: 20, BooksGenerated: 20, ISBNsResolved: 19,
+		StartedAt: start, FinishedAt: start,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var job batchv1.Job
+	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: got.Status.History[0].JobName}, &job); err != nil {
+		t.Fatal(err)
+	}
+	now := metav1.Now()
+	job.Status = batchv1.JobStatus{StartTime: &now, CompletionTime: &now, Succeeded: 1, Conditions: []batchv1.JobCondition{
+		{Type: batchv1.JobSuccessCriteriaMet, Status: corev1.ConditionTrue, LastTransitionTime: now},
+		{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, LastTransitionTime: now},
+	}}
+	if err := env.Client.Status().Update(ctx, &job); err != nil {
+		t.Fatal(err)
+	}
+	armed = true
+	got = reconcileMonth(t, r, got) // completes; the first write of the outcome conflicts
+	if armed || got.Status.State != v1alpha1.MonthCompleted {
+		t.Fatalf("armed %v state %s", armed, got.Status.State)
+	}
+	counts := map[string]int{}
+	for len(recorder.Events) > 0 {
+		fields := strings.Fields(<-recorder.Events)
+		counts[fields[1]]++
+	}
+	if counts["JobCreated"] != 1 || counts["MonthCompleted"] != 1 {
+		t.Fatalf("events %v, want JobCreated and MonthCompleted once each", counts)
+	}
 }
