@@ -146,6 +146,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	}
 
 	status := r.buildStatus(&c, summary, progress, decision, admitted, conflicts, order, now)
+	setWorkersBlocked(&status, c.Generation, months)
 	if !equality.Semantic.DeepEqual(c.Status, status) {
 		before := c.DeepCopy()
 		c.Status = status

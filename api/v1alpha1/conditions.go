@@ -12,6 +12,11 @@ const (
 	ConditionGateBlocked = "GateBlocked"
 	// ConditionBudgetExhausted (campaign) is True while admissions wait for the daily budget to reset.
 	ConditionBudgetExhausted = "BudgetExhausted"
+	// ConditionWorkersBlocked (campaign) is True while an attempt's pod cannot start (a missing
+	// Secret or key, an image that cannot be pulled) or its worker cannot use its database URL;
+	// the message names the months and the kubelet's reason, which names the Secret and the key,
+	// never a value.
+	ConditionWorkersBlocked = "WorkersBlocked"
 )
 
 // Condition reasons, one vocabulary for both kinds.
@@ -41,6 +46,8 @@ const (
 	// ReasonOutsideBudgetExhausted: the month failed because too many attempts of its run failed
 	// for causes outside it (infrastructure, provider quota).
 	ReasonOutsideBudgetExhausted = "OutsideBudgetExhausted"
+	// ReasonWorkersStart: no attempt waits on its configuration (WorkersBlocked is False).
+	ReasonWorkersStart = "WorkersStart"
 	// ReasonRerunRequested: a rerun was requested and the month waits for admission again.
 	ReasonRerunRequested = "RerunRequested"
 )
