@@ -22,7 +22,7 @@ import (
 
 // monthReconciler drives the month controller directly against the real API server and a real
 // database, so a test can set up exactly the objects (and pod statuses) it needs.
-func monthReconciler(t *testing.T, db string) (*controllers.MonthReconciler, *database.Attempt) {
+func monthReconciler(t *testing.T, db string) *controllers.MonthReconciler {
 	t.Helper()
 	pool, err := database.Connect(context.Background(), db)
 	if err != nil {
@@ -32,7 +32,7 @@ func monthReconciler(t *testing.T, db string) (*controllers.MonthReconciler, *da
 	return &controllers.MonthReconciler{
 		Client: env.Client, APIReader: env.Client, Scheme: env.Client.Scheme(), Clock: clocktesting.NewFakeClock(start),
 		Recorder: events.NewFakeRecorder(100), Jobs: jobs, Results: controllers.Results{DB: pool, Client: env.Client},
-	}, nil
+	}
 }
 
 func processingMonth(t *testing.T, ctx context.Context, ns string) (*v1alpha1.BackfillCampaign, *v1alpha1.BackfillMonth) {
@@ -72,7 +72,7 @@ func TestRecreatedMonthIgnoresEarlierIncarnation(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := localpg.NewDatabase(t)
-	r, _ := monthReconciler(t, db)
+	r := monthReconciler(t, db)
 	_, m := processingMonth(t, ctx, ns)
 	pool, err := database.Connect(ctx, db)
 	if err != nil {
@@ -134,7 +134,7 @@ func TestMissingSecretFailsAttemptAtOnceWithoutCountingIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _ := monthReconciler(t, localpg.NewDatabase(t))
+	r := monthReconciler(t, localpg.NewDatabase(t))
 	_, m := processingMonth(t, ctx, ns)
 	m.Spec.Suspend = false
 	if err := env.Client.Update(ctx, m); err != nil {
@@ -214,7 +214,7 @@ func TestMonthEventsOnceThroughConflicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := localpg.NewDatabase(t)
-	r, _ := monthReconciler(t, db)
+	r := monthReconciler(t, db)
 	recorder := events.NewFakeRecorder(100)
 	armed := false
 	r.Client, r.Recorder = conflictingClient{Client: env.Client, armed: &armed}, recorder
