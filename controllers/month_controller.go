@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -16,7 +17,12 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
@@ -282,11 +288,50 @@ func ignoreConflict(err error) error {
 	return err
 }
 
-// SetupWithManager watches months and the operator's own Jobs.
+// SetupWithManager watches months, the operator's own Jobs, and their pods' waiting reasons
+// (a Job's status does not change while its pod waits on a missing Secret or an image).
 func (r *MonthReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.BackfillMonth{}).
 		Owns(&batchv1.Job{}).
+		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(monthOfPod), builder.WithPredicates(waitingChanged)).
 		Named("backfillmonth").
 		Complete(r)
+}
+
+// monthOfPod maps an attempt's pod to its month.
+func monthOfPod(_ context.Context, o client.Object) []reconcile.Request {
+	name := o.GetLabels()[v1alpha1.LabelMonth]
+	if name == "" || o.GetLabels()[v1alpha1.LabelManagedBy] != v1alpha1.ManagedByValue {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: name}}}
+}
+
+// waitingChanged passes pod events that can change the month's verdict before its Job's
+// status does: a waiting reason or the scheduling condition appearing, changing or clearing.
+var waitingChanged = predicate.Funcs{
+	CreateFunc:  func(e event.CreateEvent) bool { return waitingOf(e.Object) != "" },
+	DeleteFunc:  func(event.DeleteEvent) bool { return false },
+	GenericFunc: func(event.GenericEvent) bool { return false },
+	UpdateFunc:  func(e event.UpdateEvent) bool { return waitingOf(e.ObjectOld) != waitingOf(e.ObjectNew) },
+}
+
+func waitingOf(o client.Object) string {
+	p, ok := o.(*corev1.Pod)
+	if !ok {
+		return ""
+	}
+	var b strings.Builder
+	for _, cs := range p.Status.ContainerStatuses {
+		if w := cs.State.Waiting; w != nil {
+			b.WriteString(w.Reason + ":" + w.Message + ";")
+		}
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
+			b.WriteString(c.Reason + ":" + c.Message)
+		}
+	}
+	return b.String()
 }

@@ -64,9 +64,9 @@ func RowFor(m *v1alpha1.BackfillMonth) Row {
 		r.GeminiCalls += a.Calls[v1alpha1.ProviderGemini]
 		r.XAICalls += a.Calls[v1alpha1.ProviderXAI]
 		r.ISBNdbCalls += a.Calls[string(v1alpha1.SourceISBNdb)]
-		// retry_count is the current run's failed attempts that count against maxAttempts
-		// (at most 5, the seed's CHECK): failures caused outside the month and earlier runs do not.
-		if a.Outcome == v1alpha1.AttemptFailed && !a.Cause.Outside() && a.Run == m.Status.Run && r.RetryCount < 5 {
+		// retry_count is the current run's failed attempts (the seed's meaning: how often the
+		// month was retried), at most 5 (the seed's CHECK); a rerun starts counting again.
+		if a.Outcome == v1alpha1.AttemptFailed && a.Run == m.Status.Run && r.RetryCount < 5 {
 			r.RetryCount++
 		}
 	}
