@@ -146,6 +146,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	}
 
 	status := r.buildStatus(&c, summary, progress, decision, admitted, conflicts, order, now)
+	setWorkersBlocked(&status, c.Generation, months)
 	if !equality.Semantic.DeepEqual(c.Status, status) {
 		before := c.DeepCopy()
 		c.Status = status
@@ -371,7 +372,7 @@ func (r *CampaignReconciler) buildStatus(c *v1alpha1.BackfillCampaign, s aggrega
 			fmt.Sprintf("%d ISBNdb calls used today", s.Budget.ISBNdbCalls))
 	}
 	if s.Unmirrored > 0 {
-		setCondition(&st.Conditions, gen, v1alpha1.ConditionMirrored, metav1.ConditionFalse, v1alpha1.ReasonDatabaseDown,
+		setCondition(&st.Conditions, gen, v1alpha1.ConditionMirrored, metav1.ConditionFalse, v1alpha1.ReasonDatabaseUnavailable,
 			fmt.Sprintf("%d month(s) not yet mirrored into backfill_log", s.Unmirrored))
 	} else {
 		setCondition(&st.Conditions, gen, v1alpha1.ConditionMirrored, metav1.ConditionTrue, v1alpha1.ReasonMirrored, "backfill_log holds every month's state")

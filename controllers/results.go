@@ -2,37 +2,23 @@ package controllers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
+	"strconv"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+	"github.com/ooheynerds/backfill-operator/internal/attempt"
 	"github.com/ooheynerds/backfill-operator/internal/database"
-	"github.com/ooheynerds/backfill-operator/internal/gate"
-	"github.com/ooheynerds/backfill-operator/internal/worker"
 )
-
-// AttemptResult is an attempt's outcome as its worker reported it.
-type AttemptResult struct {
-	Succeeded bool
-	// Permanent failures (bad configuration) are not retried.
-	Permanent      bool
-	Metrics        v1alpha1.MonthMetrics
-	Calls          map[string]int32
-	QuotaExhausted []string
-	Message        string
-}
 
 // ResultReader finds what the worker of an attempt reported.
 type ResultReader interface {
-	// Result reports found=false when no report exists (yet); err says the database could not
-	// be asked, so absence is not certain.
-	Result(ctx context.Context, month *v1alpha1.BackfillMonth, attempt int) (res AttemptResult, found bool, err error)
+	// Report reads attempt n of this incarnation of month.
+	Report(ctx context.Context, month *v1alpha1.BackfillMonth, n int) attempt.Report
 }
 
 // Results reads the worker's backfill_attempts row, which is written in the same transaction
@@ -40,82 +26,53 @@ type ResultReader interface {
 // database cannot be reached, so CR status keeps progressing through a database outage.
 type Results struct {
 	DB     *pgxpool.Pool // nil when the manager runs without a database
-	Client client.Reader
+	Client client.Reader // reads the attempt's pods (label-selected cache)
 }
 
-// Result implements ResultReader.
-func (r Results) Result(ctx context.Context, month *v1alpha1.BackfillMonth, attempt int) (AttemptResult, bool, error) {
-	var dbErr error
+// Report implements ResultReader.
+func (r Results) Report(ctx context.Context, month *v1alpha1.BackfillMonth, n int) attempt.Report {
+	dbDown := false
 	if r.DB != nil {
 		a, err := database.GetAttempt(ctx, r.DB, database.AttemptKey{
 			Namespace: month.Namespace, Campaign: month.Spec.Campaign,
-			Year: int(month.Spec.Year), Month: int(month.Spec.Month), Attempt: attempt,
+			Year: int(month.Spec.Year), Month: int(month.Spec.Month), MonthUID: string(month.UID), Attempt: n,
 		})
 		switch {
 		case err == nil:
-			return fromAttempt(a), true, nil
+			return attempt.Report{Result: attempt.FromRow(a), Found: true}
 		case !errors.Is(err, database.ErrNoAttempt):
-			dbErr = err
+			dbDown = true
 		}
 	}
-	res, found, err := r.fromPods(ctx, month, attempt)
-	if err != nil && dbErr == nil {
-		dbErr = err
+	pods, err := attemptPods(ctx, r.Client, month, n)
+	if err != nil {
+		return attempt.Report{Unknown: true}
 	}
-	return res, found, dbErr
-}
-
-func fromAttempt(a database.Attempt) AttemptResult {
-	res := AttemptResult{
-		Succeeded: a.Outcome == database.OutcomeSucceeded,
-		Metrics: v1alpha1.MonthMetrics{
-			BooksGenerated: int32(a.BooksGenerated), ISBNsResolved: int32(a.ISBNsResolved),
-			ISBNsQueued: int32(a.ISBNsQueued), ResolutionRate: gate.Percent(int64(a.ISBNsResolved), int64(a.BooksGenerated)),
-		},
-		Calls:          map[string]int32{},
-		QuotaExhausted: a.QuotaExhausted,
-		Message:        a.Error,
-	}
-	for k, v := range a.Calls {
-		res.Calls[k] = int32(v)
-	}
-	return res
-}
-
-func (r Results) fromPods(ctx context.Context, month *v1alpha1.BackfillMonth, attempt int) (AttemptResult, bool, error) {
-	var pods corev1.PodList
-	if err := r.Client.List(ctx, &pods, client.InNamespace(month.Namespace),
-		client.MatchingLabels{v1alpha1.LabelMonth: month.Name, v1alpha1.LabelAttempt: fmt.Sprint(attempt)}); err != nil {
-		return AttemptResult{}, false, fmt.Errorf("listing pods of %s attempt %d: %w", month.Name, attempt, err)
-	}
-	for _, p := range pods.Items {
+	for _, p := range pods {
 		for _, cs := range p.Status.ContainerStatuses {
-			t := cs.State.Terminated
-			if t == nil || !strings.HasPrefix(strings.TrimSpace(t.Message), "{") {
-				continue
+			if t := cs.State.Terminated; t != nil {
+				if s, ok := attempt.DecodeSummary(t.Message); ok {
+					return attempt.Report{Result: attempt.FromSummary(s), Found: true}
+				}
 			}
-			var s worker.Summary
-			if json.Unmarshal([]byte(t.Message), &s) != nil || s.Outcome == "" {
-				continue
-			}
-			msg := s.Error
-			if msg == "" && s.Outcome != string(database.OutcomeSucceeded) {
-				msg = s.Reason
-			}
-			calls := make(map[string]int32, len(s.Calls))
-			for k, v := range s.Calls {
-				calls[k] = int32(v)
-			}
-			return AttemptResult{
-				Succeeded: s.Outcome == string(database.OutcomeSucceeded),
-				Permanent: !s.Retryable && s.Outcome != string(database.OutcomeSucceeded),
-				Metrics: v1alpha1.MonthMetrics{
-					BooksGenerated: int32(s.BooksGenerated), ISBNsResolved: int32(s.ISBNsResolved), ISBNsQueued: int32(s.ISBNsQueued),
-					ResolutionRate: gate.Percent(int64(s.ISBNsResolved), int64(s.BooksGenerated)),
-				},
-				Calls: calls, QuotaExhausted: s.QuotaExhausted, Message: msg,
-			}, true, nil
 		}
 	}
-	return AttemptResult{}, false, nil
+	return attempt.Report{Unknown: dbDown}
+}
+
+// attemptPods lists the pods of attempt n of this incarnation of month: a pod labelled with
+// another incarnation's UID is not this month's, whatever its name says.
+func attemptPods(ctx context.Context, c client.Reader, month *v1alpha1.BackfillMonth, n int) ([]corev1.Pod, error) {
+	var pods corev1.PodList
+	if err := c.List(ctx, &pods, client.InNamespace(month.Namespace),
+		client.MatchingLabels{v1alpha1.LabelMonth: month.Name, v1alpha1.LabelAttempt: strconv.Itoa(n)}); err != nil {
+		return nil, fmt.Errorf("listing pods of %s attempt %d: %w", month.Name, n, err)
+	}
+	out := pods.Items[:0]
+	for _, p := range pods.Items {
+		if uid, ok := p.Labels[v1alpha1.LabelMonthUID]; !ok || uid == string(month.UID) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }

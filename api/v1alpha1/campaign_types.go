@@ -55,6 +55,16 @@ const (
 // +kubebuilder:validation:Enum=isbndb;googlebooks;openlibrary;loc;wikidata;archive
 type Source string
 
+// The resolution sources; each also names the worker's flags for it (--<source>-base-url, --<source>-rate).
+const (
+	SourceISBNdb      Source = "isbndb"
+	SourceGoogleBooks Source = "googlebooks"
+	SourceOpenLibrary Source = "openlibrary"
+	SourceLOC         Source = "loc"
+	SourceWikidata    Source = "wikidata"
+	SourceArchive     Source = "archive"
+)
+
 // YearRange is an inclusive range of calendar years.
 // +kubebuilder:validation:XValidation:rule="self.from <= self.to",message="years.from must not be after years.to: swap them (from is the earlier year)"
 type YearRange struct {

@@ -12,31 +12,44 @@ const (
 	ConditionGateBlocked = "GateBlocked"
 	// ConditionBudgetExhausted (campaign) is True while admissions wait for the daily budget to reset.
 	ConditionBudgetExhausted = "BudgetExhausted"
+	// ConditionWorkersBlocked (campaign) is True while an attempt's pod cannot start (a missing
+	// Secret or key, an image that cannot be pulled) or its worker cannot use its database URL;
+	// the message names the months and the kubelet's reason, which names the Secret and the key,
+	// never a value.
+	ConditionWorkersBlocked = "WorkersBlocked"
 )
 
 // Condition reasons, one vocabulary for both kinds.
 const (
-	ReasonProgressing      = "Progressing"
-	ReasonSucceeded        = "Succeeded"
-	ReasonSuspended        = "Suspended"
-	ReasonPlanned          = "Planned"
-	ReasonInvalidSpec      = "InvalidSpec"
-	ReasonNameConflict     = "NameConflict"
-	ReasonGateBlocked      = "GateBlocked"
-	ReasonGateHolds        = "GateHolds"
-	ReasonAwaitingApproval = "AwaitingApproval"
-	ReasonBudgetExhausted  = "BudgetExhausted"
-	ReasonQuotaExhausted   = "QuotaExhausted"
-	ReasonWithinBudget     = "WithinBudget"
-	ReasonWaitingAdmission = "WaitingForAdmission"
-	ReasonJobRunning       = "JobRunning"
-	ReasonAttemptFailed    = "AttemptFailed"
-	ReasonAttemptsExceeded = "AttemptsExhausted"
-	ReasonCompleted        = "Completed"
-	ReasonMonthsFailed     = "MonthsFailed"
-	ReasonMirrored         = "Mirrored"
-	ReasonDatabaseDown     = "DatabaseUnavailable"
-	ReasonResultPending    = "ResultUnavailable"
+	ReasonProgressing         = "Progressing"
+	ReasonSuspended           = "Suspended"
+	ReasonPlanned             = "Planned"
+	ReasonInvalidSpec         = "InvalidSpec"
+	ReasonNameConflict        = "NameConflict"
+	ReasonGateBlocked         = "GateBlocked"
+	ReasonGateHolds           = "GateHolds"
+	ReasonAwaitingApproval    = "AwaitingApproval"
+	ReasonBudgetExhausted     = "BudgetExhausted"
+	ReasonQuotaExhausted      = "QuotaExhausted"
+	ReasonWithinBudget        = "WithinBudget"
+	ReasonWaitingForAdmission = "WaitingForAdmission"
+	ReasonJobRunning          = "JobRunning"
+	ReasonAttemptFailed       = "AttemptFailed"
+	ReasonAttemptsExhausted   = "AttemptsExhausted"
+	ReasonCompleted           = "Completed"
+	ReasonMirrored            = "Mirrored"
+	ReasonDatabaseUnavailable = "DatabaseUnavailable"
+	ReasonResultUnavailable   = "ResultUnavailable"
+	// ReasonPodWaiting: the attempt's pod waits with a kubelet reason (a missing Secret, an
+	// image that cannot be pulled, no node); the message quotes it.
+	ReasonPodWaiting = "PodWaiting"
+	// ReasonOutsideBudgetExhausted: the month failed because too many attempts of its run failed
+	// for causes outside it (infrastructure, provider quota).
+	ReasonOutsideBudgetExhausted = "OutsideBudgetExhausted"
+	// ReasonWorkersStart: no attempt waits on its configuration (WorkersBlocked is False).
+	ReasonWorkersStart = "WorkersStart"
+	// ReasonRerunRequested: a rerun was requested and the month waits for admission again.
+	ReasonRerunRequested = "RerunRequested"
 )
 
 // Attempt failure reasons recorded in a month's attempt history.
@@ -47,4 +60,7 @@ const (
 	FailureRunningTooLong = "RunningDeadlineExceeded"
 	FailureWorkerFailed   = "WorkerFailed"
 	FailurePermanent      = "PermanentFailure"
+	// FailureOutside: the attempt failed for a cause outside the month (status cause says which);
+	// it does not count against maxAttempts.
+	FailureOutside = "OutsideFailure"
 )

@@ -12,6 +12,9 @@ const (
 	LabelMonth = "alexandria.ooheynerds.com/month"
 	// LabelAttempt is the attempt number a Job runs.
 	LabelAttempt = "alexandria.ooheynerds.com/attempt"
+	// LabelMonthUID is the UID of the BackfillMonth incarnation a Job (and its pod) belongs to,
+	// so a recreated month never reads an earlier incarnation's pods.
+	LabelMonthUID = "alexandria.ooheynerds.com/month-uid"
 	// LabelManagedBy selects the operator's Jobs (and their pods) in its label-filtered cache.
 	LabelManagedBy = "app.kubernetes.io/managed-by"
 	// ManagedByValue is the value of LabelManagedBy on the operator's Jobs.
@@ -20,6 +23,11 @@ const (
 	// AnnotationFirstAdmittedAt records when a month was first admitted (RFC 3339); the rolling
 	// 24-hour cadence counts these. Retries do not move it.
 	AnnotationFirstAdmittedAt = "alexandria.ooheynerds.com/first-admitted-at"
+
+	// AnnotationRerun on a BackfillMonth asks for one more run: an opaque token; when it differs
+	// from status.rerunToken and the month is finished (Completed or Failed), the month returns to
+	// Pending, suspended, and goes through admission again with its history kept.
+	AnnotationRerun = "alexandria.ooheynerds.com/rerun"
 )
 
 // FirstAdmittedAt is when the month was first admitted, or nil if it never was.

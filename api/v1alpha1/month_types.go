@@ -34,6 +34,12 @@ const (
 	AttemptFailed    AttemptOutcome = "Failed"
 )
 
+// Keys of AttemptRecord.Calls besides the resolution sources (Source values): the models.
+const (
+	ProviderGemini = "gemini"
+	ProviderXAI    = "xai"
+)
+
 // MonthMetrics are the true results of the month's latest finished attempt.
 type MonthMetrics struct {
 	// BooksGenerated is the number of distinct books the models proposed.
@@ -73,6 +79,59 @@ type AttemptRecord struct {
 	// QuotaExhausted lists sources that reported their quota exhausted during the attempt.
 	// +optional
 	QuotaExhausted []string `json:"quotaExhausted,omitempty"`
+	// Cause classifies a failure: the month's own (counted against maxAttempts) or from outside
+	// (infrastructure or provider quota, counted against the infrastructure budget).
+	// +optional
+	Cause FailureCause `json:"cause,omitempty"`
+	// Run is the run the attempt belongs to: 0 for the month's first run, n after the n-th rerun.
+	// +optional
+	Run int32 `json:"run,omitempty"`
+}
+
+// FailureCause says why an attempt failed, and so whether it uses up one of the month's attempts.
+// +kubebuilder:validation:Enum=DatabaseUnreachable;DatabaseURLInvalid;SecretMissing;ImageNotPullable;ContainerNotCreated;ProviderQuota;ProviderError;BadAnswer;InvalidConfig;WorkerError;JobFailed;JobVanished;PendingTooLong;RunningTooLong
+type FailureCause string
+
+const (
+	// CauseDatabaseUnreachable: the worker could not reach PostgreSQL.
+	CauseDatabaseUnreachable FailureCause = "DatabaseUnreachable"
+	// CauseDatabaseURLInvalid: the database URL in the Secret cannot be used.
+	CauseDatabaseURLInvalid FailureCause = "DatabaseURLInvalid"
+	// CauseSecretMissing: a Secret or a key the Job references does not exist.
+	CauseSecretMissing FailureCause = "SecretMissing"
+	// CauseImageNotPullable: the worker image cannot be pulled.
+	CauseImageNotPullable FailureCause = "ImageNotPullable"
+	// CauseContainerNotCreated: the container runtime could not create the worker container.
+	CauseContainerNotCreated FailureCause = "ContainerNotCreated"
+	// CauseProviderQuota: every model's quota is spent; admission pauses until the reset.
+	CauseProviderQuota FailureCause = "ProviderQuota"
+	// CauseProviderError: a model or source failed (5xx, timeouts, network).
+	CauseProviderError FailureCause = "ProviderError"
+	// CauseBadAnswer: the models answered, but with no usable book.
+	CauseBadAnswer FailureCause = "BadAnswer"
+	// CauseInvalidConfig: the worker's settings cannot work; no retry helps.
+	CauseInvalidConfig FailureCause = "InvalidConfig"
+	// CauseWorkerError: the worker failed for a reason of its own (a write it could not make).
+	CauseWorkerError FailureCause = "WorkerError"
+	// CauseJobFailed: the Job failed without the worker reporting why.
+	CauseJobFailed FailureCause = "JobFailed"
+	// CauseJobVanished: the Job disappeared before its worker reported.
+	CauseJobVanished FailureCause = "JobVanished"
+	// CausePendingTooLong: no pod started within the pending deadline.
+	CausePendingTooLong FailureCause = "PendingTooLong"
+	// CauseRunningTooLong: the attempt ran past its running deadline.
+	CauseRunningTooLong FailureCause = "RunningTooLong"
+)
+
+// Outside reports whether the cause lies outside the month (the system's infrastructure or a
+// provider's quota): such a failure does not use up one of the month's attempts.
+func (c FailureCause) Outside() bool {
+	switch c {
+	case CauseDatabaseUnreachable, CauseDatabaseURLInvalid, CauseSecretMissing, CauseImageNotPullable,
+		CauseContainerNotCreated, CauseProviderQuota:
+		return true
+	}
+	return false
 }
 
 // BackfillMonthSpec is one calendar month of a campaign, written by the campaign controller.
@@ -123,7 +182,7 @@ type BackfillMonthStatus struct {
 	// State of the month.
 	// +optional
 	State MonthState `json:"state,omitempty"`
-	// Attempts is the number of attempts started.
+	// Attempts is the number of attempts started, over every run; it numbers Jobs and attempt rows.
 	// +optional
 	Attempts int32 `json:"attempts,omitempty"`
 	// History of the attempts, oldest first.
@@ -145,10 +204,26 @@ type BackfillMonthStatus struct {
 	// Metrics are the results of the latest finished attempt.
 	// +optional
 	Metrics MonthMetrics `json:"metrics,omitempty"`
-	// LastError is the latest failure's message.
+	// LastError is the latest failure's message, or the reason the current attempt's pod is
+	// waiting (a missing Secret, an image that cannot be pulled) while it lasts.
 	// +kubebuilder:validation:MaxLength=1024
 	// +optional
 	LastError string `json:"lastError,omitempty"`
+	// Run counts the reruns this month has honoured: 0 for its first run.
+	// +optional
+	Run int32 `json:"run,omitempty"`
+	// RunAttempts is how many of the current run's attempts count against maxAttempts: started
+	// attempts, less those that failed for a cause outside the month.
+	// +optional
+	RunAttempts int32 `json:"runAttempts,omitempty"`
+	// OutsideFailures is how many of the current run's attempts failed for a cause outside the
+	// month (infrastructure or provider quota); bounded by the infrastructure budget.
+	// +optional
+	OutsideFailures int32 `json:"outsideFailures,omitempty"`
+	// RerunToken is the last value of the rerun annotation the month honoured.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	RerunToken string `json:"rerunToken,omitempty"`
 }
 
 // BackfillMonth is one calendar month of a BackfillCampaign and the attempts that fill it.

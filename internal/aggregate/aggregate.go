@@ -14,12 +14,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/gate"
 	"github.com/ooheynerds/backfill-operator/internal/plan"
 )
 
 // PaidSource is the provider whose calls the daily budget limits.
-const PaidSource = "isbndb"
+const PaidSource = string(v1alpha1.SourceISBNdb)
 
 // Summary is what the campaign status is built from.
 type Summary struct {
@@ -117,7 +116,7 @@ func add(c *v1alpha1.MonthCounts, t *v1alpha1.Totals, m *v1alpha1.BackfillMonth)
 }
 
 func finish(t *v1alpha1.Totals) {
-	t.ResolutionRate = gate.Percent(t.ISBNsResolved, t.BooksGenerated)
+	t.ResolutionRate = v1alpha1.FormatRate(t.ISBNsResolved, t.BooksGenerated)
 }
 
 // Progress is "finished/total", the DONE/TOTAL column.

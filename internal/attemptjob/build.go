@@ -11,8 +11,8 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+	"github.com/ooheynerds/backfill-operator/internal/attempt"
 	"github.com/ooheynerds/backfill-operator/internal/naming"
-	"github.com/ooheynerds/backfill-operator/internal/worker"
 )
 
 // ContainerName is the worker container's name in every attempt's pod.
@@ -20,15 +20,6 @@ const ContainerName = "worker"
 
 // Binary is the operator binary's path in its image; the worker is its `worker` subcommand.
 const Binary = "/backfill-operator"
-
-// Environment variables the worker reads its secrets from (defined by the worker).
-const (
-	EnvDatabaseURL = worker.EnvDatabaseURL
-	EnvGeminiKey   = worker.EnvGeminiKey
-	EnvXAIKey      = worker.EnvXAIKey
-	EnvISBNdbKey   = worker.EnvISBNdbKey
-	EnvGoogleKey   = worker.EnvGoogleKey
-)
 
 // Builder builds attempt Jobs. Image and DatabaseSecret are the operator's defaults for
 // campaigns that do not set their own.
@@ -40,7 +31,7 @@ type Builder struct {
 // Job builds the Job of attempt n of month m: one pod, no pod-level retries (a retry is a
 // new attempt, admitted again), a restricted security context, secrets only by reference,
 // no service account token, and deadlines so a stuck attempt ends.
-func (b Builder) Job(c *v1alpha1.BackfillCampaign, m *v1alpha1.BackfillMonth, attempt int) (*batchv1.Job, error) {
+func (b Builder) Job(c *v1alpha1.BackfillCampaign, m *v1alpha1.BackfillMonth, n int) (*batchv1.Job, error) {
 	image := c.Spec.Job.Image
 	if image == "" {
 		image = b.Image
@@ -63,26 +54,29 @@ func (b Builder) Job(c *v1alpha1.BackfillCampaign, m *v1alpha1.BackfillMonth, at
 		v1alpha1.LabelManagedBy: v1alpha1.ManagedByValue,
 		v1alpha1.LabelCampaign:  c.Name,
 		v1alpha1.LabelMonth:     m.Name,
-		v1alpha1.LabelAttempt:   strconv.Itoa(attempt),
+		v1alpha1.LabelAttempt:   strconv.Itoa(n),
 	})
+	if m.UID != "" {
+		labels[v1alpha1.LabelMonthUID] = string(m.UID)
+	}
 	d := DeadlinesOf(c)
-	env := secretEnv(nil, EnvDatabaseURL, db)
+	env := secretEnv(nil, attempt.EnvDatabaseURL, db)
 	if g := c.Spec.Generators.Gemini; g != nil {
-		env = secretEnv(env, EnvGeminiKey, g.APIKeySecretRef)
+		env = secretEnv(env, attempt.EnvGeminiKey, g.APIKeySecretRef)
 	}
 	if x := c.Spec.Generators.XAI; x != nil {
-		env = secretEnv(env, EnvXAIKey, x.APIKeySecretRef)
+		env = secretEnv(env, attempt.EnvXAIKey, x.APIKeySecretRef)
 	}
 	if s := c.Spec.Resolver.ISBNdb; s != nil {
-		env = secretEnv(env, EnvISBNdbKey, s.APIKeySecretRef)
+		env = secretEnv(env, attempt.EnvISBNdbKey, s.APIKeySecretRef)
 	}
 	if s := c.Spec.Resolver.GoogleBooks; s != nil {
-		env = secretEnv(env, EnvGoogleKey, s.APIKeySecretRef)
+		env = secretEnv(env, attempt.EnvGoogleKey, s.APIKeySecretRef)
 	}
 
 	job := &batchv1.Job{
 		ObjectMeta: metav1.ObjectMeta{
-			Name: naming.Job(m.Name, attempt), Namespace: m.Namespace, Labels: labels,
+			Name: naming.Job(m.Name, n), Namespace: m.Namespace, Labels: labels,
 		},
 		Spec: batchv1.JobSpec{
 			BackoffLimit:            ptr.To[int32](0),
@@ -93,7 +87,7 @@ func (b Builder) Job(c *v1alpha1.BackfillCampaign, m *v1alpha1.BackfillMonth, at
 			PodFailurePolicy: &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{
 				{ // a configuration error: fail now, no retry can fix it
 					Action:      batchv1.PodFailurePolicyActionFailJob,
-					OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{ContainerName: ptr.To(ContainerName), Operator: batchv1.PodFailurePolicyOnExitCodesOpIn, Values: []int32{worker.ExitPermanent}},
+					OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{ContainerName: ptr.To(ContainerName), Operator: batchv1.PodFailurePolicyOnExitCodesOpIn, Values: []int32{attempt.ExitPermanent}},
 				},
 				{ // evicted or preempted: not the worker's fault, run the pod again
 					Action:          batchv1.PodFailurePolicyActionIgnore,
@@ -117,7 +111,7 @@ func (b Builder) Job(c *v1alpha1.BackfillCampaign, m *v1alpha1.BackfillMonth, at
 						Image:                    image,
 						ImagePullPolicy:          c.Spec.Job.ImagePullPolicy,
 						Command:                  []string{Binary},
-						Args:                     WorkerArgs(c, m, attempt),
+						Args:                     attempt.Args(c, m, n),
 						Env:                      env,
 						Resources:                corev1.ResourceRequirements{Requests: c.Spec.Job.Resources.Requests, Limits: c.Spec.Job.Resources.Limits},
 						TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError,

@@ -10,8 +10,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+	"github.com/ooheynerds/backfill-operator/internal/attempt"
 	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
-	"github.com/ooheynerds/backfill-operator/internal/worker"
 )
 
 func campaign() *v1alpha1.BackfillCampaign {
@@ -28,6 +28,7 @@ func TestJob(t *testing.T) {
 	c := campaign()
 	m := builders.MakeMonth("alexandria", "books", "validate", 2020, 9).Obj()
 	m.Spec.PromptVariant = v1alpha1.PromptContemporaryNotable
+	m.UID = "uid-9"
 	job, err := Builder{Image: "registry.example/backfill-operator:v1"}.Job(c, m, 3)
 	if err != nil {
 		t.Fatal(err)
@@ -69,34 +70,29 @@ func TestJob(t *testing.T) {
 		}
 		env[e.Name] = e.ValueFrom.SecretKeyRef
 	}
-	if env[EnvDatabaseURL].Name != "pg" || env[EnvGeminiKey].Key != "gemini" || env[EnvISBNdbKey].Name != "isbndb" {
+	if env[attempt.EnvDatabaseURL].Name != "pg" || env[attempt.EnvGeminiKey].Key != "gemini" || env[attempt.EnvISBNdbKey].Name != "isbndb" {
 		t.Errorf("secret references: %v", env)
 	}
-	if _, ok := env[EnvXAIKey]; ok {
+	if _, ok := env[attempt.EnvXAIKey]; ok {
 		t.Error("xAI is not configured, so no xAI key is referenced")
 	}
 	rule := job.Spec.PodFailurePolicy.Rules[0]
-	if rule.Action != batchv1.PodFailurePolicyActionFailJob || rule.OnExitCodes.Values[0] != worker.ExitPermanent {
+	if rule.Action != batchv1.PodFailurePolicyActionFailJob || rule.OnExitCodes.Values[0] != attempt.ExitPermanent {
 		t.Error("the worker's permanent-failure exit code must fail the Job at once")
 	}
 
-	// the arguments parse back through the worker's own flags
-	if ctr.Command[0] != Binary || ctr.Args[0] != "worker" {
+	if ctr.Command[0] != Binary || ctr.Args[0] != attempt.Command {
 		t.Fatalf("command %v args %v", ctr.Command, ctr.Args[:1])
 	}
-	cmd := worker.NewCommand()
-	if err := cmd.ParseFlags(ctr.Args[1:]); err != nil {
-		t.Fatalf("worker flags do not parse: %v", err)
+	if job.Labels[v1alpha1.LabelMonthUID] != "uid-9" || pod.Labels[v1alpha1.LabelMonthUID] != "uid-9" {
+		t.Errorf("the Job and its pod must carry the month's UID: %v", pod.Labels)
 	}
-	for flag, want := range map[string]string{
-		"campaign": "alexandria", "namespace": "books", "year": "2020", "month": "9", "attempt": "3",
-		"phase": "validate", "prompt-variant": "contemporary-notable", "books-per-month": "20", "mode": "Live",
-		"gemini-base-url": "http://127.0.0.1:1/gemini/", "isbndb-base-url": "http://127.0.0.1:1/isbndb",
-		"sources": "openlibrary,isbndb",
-	} {
-		if got := cmd.Flags().Lookup(flag).Value.String(); got != want {
-			t.Errorf("--%s = %q, want %q", flag, got, want)
-		}
+	// Only what the campaign and the month say: the worker applies its own defaults to the rest.
+	want := []string{"worker", "--namespace=books", "--campaign=alexandria", "--phase=validate", "--year=2020", "--month=9",
+		"--attempt=3", "--month-uid=uid-9", "--mode=Live", "--prompt-variant=contemporary-notable", "--books-per-month=20",
+		"--gemini-base-url=http://127.0.0.1:1/gemini/", "--sources=openlibrary,isbndb", "--isbndb-base-url=http://127.0.0.1:1/isbndb"}
+	if !slices.Equal(ctr.Args, want) {
+		t.Errorf("args\n got %q\nwant %q", ctr.Args, want)
 	}
 }
 
@@ -118,7 +114,7 @@ func TestJobNeedsImageAndDatabase(t *testing.T) {
 func TestExperimentMode(t *testing.T) {
 	c := campaign()
 	c.Spec.Mode = v1alpha1.ModeExperiment
-	args := WorkerArgs(c, builders.MakeMonth("alexandria", "books", "validate", 2020, 9).Obj(), 1)
+	args := attempt.Args(c, builders.MakeMonth("alexandria", "books", "validate", 2020, 9).Obj(), 1)
 	if !slices.Contains(args, "--mode=Experiment") {
 		t.Errorf("args %v lack --mode=Experiment", args)
 	}

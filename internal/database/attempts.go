@@ -18,17 +18,19 @@ const (
 	OutcomeFailed    Outcome = "failed"
 )
 
-// AttemptKey identifies one attempt of one month of one campaign.
+// AttemptKey identifies one attempt of one incarnation of a month of one campaign.
 type AttemptKey struct {
 	Namespace string
 	Campaign  string
 	Year      int
 	Month     int
-	Attempt   int
+	// MonthUID is the BackfillMonth's UID: a recreated month is another incarnation.
+	MonthUID string
+	Attempt  int
 }
 
 func (k AttemptKey) String() string {
-	return fmt.Sprintf("%s/%s %04d-%02d attempt %d", k.Namespace, k.Campaign, k.Year, k.Month, k.Attempt)
+	return fmt.Sprintf("%s/%s %04d-%02d (month %s) attempt %d", k.Namespace, k.Campaign, k.Year, k.Month, k.MonthUID, k.Attempt)
 }
 
 // Attempt is the backfill_attempts row: what the worker did in one attempt, with true counts.
@@ -36,8 +38,10 @@ func (k AttemptKey) String() string {
 // requests really sent to it, retries and failed requests included.
 type Attempt struct {
 	AttemptKey
-	Mode           string // Live or Experiment
-	Outcome        Outcome
+	Mode    string // Live or Experiment
+	Outcome Outcome
+	// Cause classifies a failure (a v1alpha1.FailureCause); empty on success.
+	Cause          string
 	PromptVariant  string
 	BooksRequested int
 	BooksGenerated int
@@ -77,15 +81,15 @@ func InsertAttempt(ctx context.Context, tx Querier, a Attempt) (bool, error) {
 INSERT INTO backfill_attempts (namespace, campaign, year, month, attempt, mode, outcome,
     prompt_variant, books_requested, books_generated, isbns_resolved, isbns_queued, calls,
     refusals, quota_exhausted, error_message, started_at, finished_at, books_lost, truncated_models,
-    books_over_limit)
+    books_over_limit, month_uid, cause)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULLIF($16, ''), $17, $18,
-    $19, $20, $21)
-ON CONFLICT (namespace, campaign, year, month, attempt) DO NOTHING
+    $19, $20, $21, $22, $23)
+ON CONFLICT (namespace, campaign, year, month, month_uid, attempt) DO NOTHING
 RETURNING true`,
 		a.Namespace, a.Campaign, a.Year, a.Month, a.Attempt, a.Mode, string(a.Outcome),
 		a.PromptVariant, a.BooksRequested, a.BooksGenerated, a.ISBNsResolved, a.ISBNsQueued, calls,
 		emptyIfNil(a.Refusals), emptyIfNil(a.QuotaExhausted), a.Error, a.StartedAt, a.FinishedAt,
-		a.BooksLost, emptyIfNil(a.TruncatedModels), a.BooksOverLimit,
+		a.BooksLost, emptyIfNil(a.TruncatedModels), a.BooksOverLimit, a.MonthUID, a.Cause,
 	).Scan(&inserted)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
@@ -105,13 +109,13 @@ func GetAttempt(ctx context.Context, db Querier, k AttemptKey) (Attempt, error) 
 	err := db.QueryRow(ctx, `
 SELECT mode, outcome, prompt_variant, books_requested, books_generated, isbns_resolved,
     isbns_queued, calls, refusals, quota_exhausted, error_message, started_at, finished_at,
-    books_lost, truncated_models, books_over_limit
+    books_lost, truncated_models, books_over_limit, cause
 FROM backfill_attempts
-WHERE namespace = $1 AND campaign = $2 AND year = $3 AND month = $4 AND attempt = $5`,
-		k.Namespace, k.Campaign, k.Year, k.Month, k.Attempt,
+WHERE namespace = $1 AND campaign = $2 AND year = $3 AND month = $4 AND month_uid = $5 AND attempt = $6`,
+		k.Namespace, k.Campaign, k.Year, k.Month, k.MonthUID, k.Attempt,
 	).Scan(&a.Mode, &outcome, &a.PromptVariant, &a.BooksRequested, &a.BooksGenerated,
 		&a.ISBNsResolved, &a.ISBNsQueued, &calls, &a.Refusals, &a.QuotaExhausted, &errMsg,
-		&a.StartedAt, &a.FinishedAt, &a.BooksLost, &a.TruncatedModels, &a.BooksOverLimit)
+		&a.StartedAt, &a.FinishedAt, &a.BooksLost, &a.TruncatedModels, &a.BooksOverLimit, &a.Cause)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Attempt{}, fmt.Errorf("%s: %w", k, ErrNoAttempt)
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"time"
@@ -16,6 +17,9 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 )
+
+// ErrInvalidURL means the database URL cannot be parsed: a configuration error, not an outage.
+var ErrInvalidURL = errors.New("invalid connection string")
 
 //go:embed migrations/*.sql
 var migrations embed.FS
@@ -28,7 +32,7 @@ const migrationLockID = 7_412_730_001
 func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("parsing database URL: invalid connection string")
+		return nil, fmt.Errorf("parsing database URL: %w", ErrInvalidURL)
 	}
 	cfg.ConnConfig.ConnectTimeout = 5 * time.Second
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)

@@ -39,9 +39,9 @@ func Evaluate(g *v1alpha1.Gate, months []*v1alpha1.BackfillMonth) Verdict {
 		case generated == 0:
 			problems = append(problems, "no books were generated, so the resolution rate cannot reach minResolutionRate")
 		case resolved*100 < int64(*g.MinResolutionRate)*generated:
-			problems = append(problems, fmt.Sprintf("resolution rate %s%% is below minResolutionRate %d%%", Percent(resolved, generated), *g.MinResolutionRate))
+			problems = append(problems, fmt.Sprintf("resolution rate %s%% is below minResolutionRate %d%%", v1alpha1.FormatRate(resolved, generated), *g.MinResolutionRate))
 		default:
-			rate = fmt.Sprintf("resolution rate %s%% meets minResolutionRate %d%%", Percent(resolved, generated), *g.MinResolutionRate)
+			rate = fmt.Sprintf("resolution rate %s%% meets minResolutionRate %d%%", v1alpha1.FormatRate(resolved, generated), *g.MinResolutionRate)
 		}
 	}
 	if len(problems) > 0 {
@@ -55,15 +55,6 @@ func Evaluate(g *v1alpha1.Gate, months []*v1alpha1.BackfillMonth) Verdict {
 		rate = "gate holds"
 	}
 	return Verdict{Holds: true, Message: rate}
-}
-
-// Percent formats part/whole as a percentage with two decimals ("92.31"), "0.00" for an empty whole.
-func Percent(part, whole int64) string {
-	if whole == 0 {
-		return "0.00"
-	}
-	hundredths := (part*10000 + whole/2) / whole
-	return fmt.Sprintf("%d.%02d", hundredths/100, hundredths%100)
 }
 
 // Progress is where each phase of a campaign stands.

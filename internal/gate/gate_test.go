@@ -43,17 +43,6 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
-func TestPercent(t *testing.T) {
-	for _, tc := range []struct {
-		part, whole int64
-		want        string
-	}{{36, 39, "92.31"}, {12, 19, "63.16"}, {0, 0, "0.00"}, {20, 20, "100.00"}, {1, 3, "33.33"}, {2, 3, "66.67"}} {
-		if got := Percent(tc.part, tc.whole); got != tc.want {
-			t.Errorf("Percent(%d, %d) = %s, want %s", tc.part, tc.whole, got, tc.want)
-		}
-	}
-}
-
 func TestProgression(t *testing.T) {
 	spec := builders.MakeCampaign("c", "ns").
 		Phase("validate", 2020, 2020, 5, 2).Gate(90).

@@ -60,7 +60,7 @@ const ErrorQuotaExhausted = "QuotaExhausted"
 // failureReasons are the attempt reason classes; anything else is ReasonOther.
 var failureReasons = []string{
 	v1alpha1.FailureJobFailed, v1alpha1.FailureJobVanished, v1alpha1.FailurePendingTooLong,
-	v1alpha1.FailureRunningTooLong, v1alpha1.FailureWorkerFailed, v1alpha1.FailurePermanent,
+	v1alpha1.FailureRunningTooLong, v1alpha1.FailureWorkerFailed, v1alpha1.FailurePermanent, v1alpha1.FailureOutside,
 }
 
 var monthStates = []v1alpha1.MonthState{
@@ -73,7 +73,7 @@ var phaseStates = []v1alpha1.PhaseState{
 
 var campaignConditions = []string{
 	v1alpha1.ConditionReady, v1alpha1.ConditionReconciling, v1alpha1.ConditionStalled,
-	v1alpha1.ConditionGateBlocked, v1alpha1.ConditionBudgetExhausted, v1alpha1.ConditionMirrored,
+	v1alpha1.ConditionGateBlocked, v1alpha1.ConditionBudgetExhausted, v1alpha1.ConditionMirrored, v1alpha1.ConditionWorkersBlocked,
 }
 
 // Attempt durations run from seconds (a fake or a refusal) to the running deadline (1h by

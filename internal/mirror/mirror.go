@@ -61,10 +61,12 @@ func RowFor(m *v1alpha1.BackfillMonth) Row {
 		r.ErrorMessage = &e
 	}
 	for _, a := range m.Status.History {
-		r.GeminiCalls += a.Calls["gemini"]
-		r.XAICalls += a.Calls["xai"]
-		r.ISBNdbCalls += a.Calls["isbndb"]
-		if a.Outcome == v1alpha1.AttemptFailed {
+		r.GeminiCalls += a.Calls[v1alpha1.ProviderGemini]
+		r.XAICalls += a.Calls[v1alpha1.ProviderXAI]
+		r.ISBNdbCalls += a.Calls[string(v1alpha1.SourceISBNdb)]
+		// retry_count is the current run's failed attempts (the seed's meaning: how often the
+		// month was retried), at most 5 (the seed's CHECK); a rerun starts counting again.
+		if a.Outcome == v1alpha1.AttemptFailed && a.Run == m.Status.Run && r.RetryCount < 5 {
 			r.RetryCount++
 		}
 	}

@@ -107,3 +107,24 @@ func TestUpsertRejectsUntrueMetrics(t *testing.T) {
 		t.Fatal("a row resolving more ISBNs than books generated was accepted")
 	}
 }
+
+// retry_count counts the current run's failed attempts and never breaks the seed's CHECK (0-5),
+// however many attempts failed for causes outside the month or in earlier runs.
+func TestRetryCountIsThisRunsAndBounded(t *testing.T) {
+	m := builders.MakeMonth("c", "ns", "p", 2020, 1).State(v1alpha1.MonthRetry).Obj()
+	for i := int32(1); i <= 9; i++ {
+		run := int32(0)
+		if i > 2 {
+			run = 1
+		}
+		m.Status.History = append(m.Status.History, v1alpha1.AttemptRecord{Attempt: i, Outcome: v1alpha1.AttemptFailed, Cause: v1alpha1.CauseDatabaseUnreachable, Run: run})
+	}
+	m.Status.Run = 1
+	if r := RowFor(m); r.RetryCount != 5 {
+		t.Errorf("retry_count = %d, want 5 (7 failures of this run, capped by the CHECK)", r.RetryCount)
+	}
+	m.Status.History = m.Status.History[:4]
+	if r := RowFor(m); r.RetryCount != 2 {
+		t.Errorf("retry_count = %d, want 2 (only this run's failures)", r.RetryCount)
+	}
+}

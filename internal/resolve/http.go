@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/ooheynerds/backfill-operator/internal/textcut"
 )
 
 // maxBody bounds how much of a response is read; ISBNdb itself refuses answers above 6 MB.
@@ -324,11 +326,7 @@ func redactErr(err error) error {
 
 // snippet is the start of a response body for an error message.
 func snippet(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) > 200 {
-		s = s[:200] + "…"
-	}
-	return s
+	return textcut.Cut(strings.TrimSpace(string(b)), 200)
 }
 
 // sleepContext waits d or until ctx ends.

@@ -11,14 +11,11 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+	contract "github.com/ooheynerds/backfill-operator/internal/attempt"
+
 	"github.com/ooheynerds/backfill-operator/internal/prompt"
 	"github.com/ooheynerds/backfill-operator/internal/resolve"
-)
-
-// Modes of an attempt.
-const (
-	ModeLive       = "Live"       // write books, queue and cache
-	ModeExperiment = "Experiment" // run the pipeline, write only the attempt row
 )
 
 // Config is every setting of one worker run except secrets, which come only from the environment
@@ -30,8 +27,9 @@ type Config struct {
 	Phase     string // phase the month belongs to
 	Year      int
 	Month     int
-	Attempt   int    // 1-based attempt number of this month
-	Mode      string // Live or Experiment
+	Attempt   int           // 1-based attempt number of this month
+	MonthUID  string        // the BackfillMonth's UID: which incarnation of the month this attempt belongs to
+	Mode      v1alpha1.Mode // Live (write books, queue and cache) or Experiment (write only the attempt row)
 
 	PromptVariant string // auto, baseline or contemporary-notable
 	PromptFile    string // optional template file replacing the embedded prompt text
@@ -73,7 +71,7 @@ func DefaultConfig() Config {
 	isbndb, _ := resolve.DefaultSourceConfig(resolve.SourceISBNdb)
 	return Config{
 		Attempt:         1,
-		Mode:            ModeLive,
+		Mode:            v1alpha1.ModeLive,
 		PromptVariant:   prompt.Auto,
 		BooksPerMonth:   20,
 		GeminiModel:     "gemini-2.5-flash",
@@ -90,38 +88,39 @@ func DefaultConfig() Config {
 
 // bindFlags is the one definition of the worker's flags.
 func (c *Config) bindFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&c.Namespace, "namespace", c.Namespace, "namespace of the campaign")
-	fs.StringVar(&c.Campaign, "campaign", c.Campaign, "campaign name")
-	fs.StringVar(&c.Phase, "phase", c.Phase, "phase the month belongs to")
-	fs.IntVar(&c.Year, "year", c.Year, "year of the month to backfill")
-	fs.IntVar(&c.Month, "month", c.Month, "month to backfill (1-12)")
-	fs.IntVar(&c.Attempt, "attempt", c.Attempt, "attempt number of this month (1-based)")
-	fs.StringVar(&c.Mode, "mode", c.Mode, "Live (write books) or Experiment (write only the attempt row)")
-	fs.StringVar(&c.PromptVariant, "prompt-variant", c.PromptVariant, "prompt variant: auto, baseline or contemporary-notable")
+	fs.StringVar(&c.Namespace, contract.FlagNamespace, c.Namespace, "namespace of the campaign")
+	fs.StringVar(&c.Campaign, contract.FlagCampaign, c.Campaign, "campaign name")
+	fs.StringVar(&c.Phase, contract.FlagPhase, c.Phase, "phase the month belongs to")
+	fs.IntVar(&c.Year, contract.FlagYear, c.Year, "year of the month to backfill")
+	fs.IntVar(&c.Month, contract.FlagMonth, c.Month, "month to backfill (1-12)")
+	fs.StringVar(&c.MonthUID, contract.FlagMonthUID, c.MonthUID, "UID of the BackfillMonth (its incarnation); attempt rows and books carry it")
+	fs.IntVar(&c.Attempt, contract.FlagAttempt, c.Attempt, "attempt number of this month (1-based)")
+	fs.StringVar((*string)(&c.Mode), contract.FlagMode, string(c.Mode), "Live (write books) or Experiment (write only the attempt row)")
+	fs.StringVar(&c.PromptVariant, contract.FlagPromptVariant, c.PromptVariant, "prompt variant: auto, baseline or contemporary-notable")
 	fs.StringVar(&c.PromptFile, "prompt-file", c.PromptFile, "template file replacing the embedded prompt text")
-	fs.IntVar(&c.BooksPerMonth, "books-per-month", c.BooksPerMonth, "books asked of each model")
-	fs.StringVar(&c.GeminiModel, "gemini-model", c.GeminiModel, "Gemini model id")
-	fs.StringVar(&c.GeminiBaseURL, "gemini-base-url", c.GeminiBaseURL, "Gemini API base URL (empty: Google's)")
-	fs.StringVar(&c.XAIModel, "xai-model", c.XAIModel, "xAI Grok model id")
-	fs.StringVar(&c.XAIBaseURL, "xai-base-url", c.XAIBaseURL, "xAI API base URL (empty: https://api.x.ai/v1)")
-	fs.DurationVar(&c.GenerateTimeout, "generate-timeout", c.GenerateTimeout, "time each model has to answer, retries included")
+	fs.IntVar(&c.BooksPerMonth, contract.FlagBooksPerMonth, c.BooksPerMonth, "books asked of each model")
+	fs.StringVar(&c.GeminiModel, contract.FlagGeminiModel, c.GeminiModel, "Gemini model id")
+	fs.StringVar(&c.GeminiBaseURL, contract.FlagGeminiBaseURL, c.GeminiBaseURL, "Gemini API base URL (empty: Google's)")
+	fs.StringVar(&c.XAIModel, contract.FlagXAIModel, c.XAIModel, "xAI Grok model id")
+	fs.StringVar(&c.XAIBaseURL, contract.FlagXAIBaseURL, c.XAIBaseURL, "xAI API base URL (empty: https://api.x.ai/v1)")
+	fs.DurationVar(&c.GenerateTimeout, contract.FlagGenerateTimeout, c.GenerateTimeout, "time each model has to answer, retries included")
 	fs.IntVar(&c.LLMRetries, "llm-retries", c.LLMRetries, "retries of a model request on 408, 429 and 5xx")
 	fs.DurationVar(&c.LLMRetryDelay, "llm-retry-delay", c.LLMRetryDelay, "first backoff between Gemini retries")
-	fs.Var((*listValue)(&c.Sources), "sources", "resolution chain in order of preference (isbndb,googlebooks,openlibrary,loc,wikidata,archive)")
-	fs.StringVar(&c.ISBNdbBaseURL, "isbndb-base-url", c.ISBNdbBaseURL, "ISBNdb API base URL")
-	fs.Float64Var(&c.ISBNdbRate, "isbndb-rate", c.ISBNdbRate, "ISBNdb requests per second")
+	fs.Var((*listValue)(&c.Sources), contract.FlagSources, "resolution chain in order of preference (isbndb,googlebooks,openlibrary,loc,wikidata,archive)")
+	fs.StringVar(&c.ISBNdbBaseURL, contract.FlagSourceBaseURL(v1alpha1.SourceISBNdb), c.ISBNdbBaseURL, "ISBNdb API base URL")
+	fs.Float64Var(&c.ISBNdbRate, contract.FlagSourceRate(v1alpha1.SourceISBNdb), c.ISBNdbRate, "ISBNdb requests per second")
 	fs.IntVar(&c.ISBNdbBatchSize, "isbndb-batch-size", c.ISBNdbBatchSize, "ISBNs per ISBNdb batch lookup")
-	fs.StringVar(&c.GoogleBooksBaseURL, "googlebooks-base-url", c.GoogleBooksBaseURL, "Google Books API base URL")
+	fs.StringVar(&c.GoogleBooksBaseURL, contract.FlagSourceBaseURL(v1alpha1.SourceGoogleBooks), c.GoogleBooksBaseURL, "Google Books API base URL")
 	fs.StringVar(&c.GoogleBooksCountry, "googlebooks-country", c.GoogleBooksCountry, "ISO 3166-1 country sent to Google Books (empty: "+resolve.DefaultGoogleBooksCountry+")")
-	fs.Float64Var(&c.GoogleBooksRate, "googlebooks-rate", c.GoogleBooksRate, "Google Books requests per second (0: default, <0: unlimited)")
-	fs.StringVar(&c.OpenLibraryBaseURL, "openlibrary-base-url", c.OpenLibraryBaseURL, "Open Library base URL")
-	fs.Float64Var(&c.OpenLibraryRate, "openlibrary-rate", c.OpenLibraryRate, "Open Library requests per second (0: default, <0: unlimited)")
-	fs.StringVar(&c.LOCBaseURL, "loc-base-url", c.LOCBaseURL, "Library of Congress SRU base URL")
-	fs.Float64Var(&c.LOCRate, "loc-rate", c.LOCRate, "Library of Congress requests per second (0: default, <0: unlimited)")
-	fs.StringVar(&c.WikidataBaseURL, "wikidata-base-url", c.WikidataBaseURL, "Wikidata SPARQL endpoint")
-	fs.Float64Var(&c.WikidataRate, "wikidata-rate", c.WikidataRate, "Wikidata requests per second (0: default, <0: unlimited)")
-	fs.StringVar(&c.ArchiveBaseURL, "archive-base-url", c.ArchiveBaseURL, "Archive.org base URL")
-	fs.Float64Var(&c.ArchiveRate, "archive-rate", c.ArchiveRate, "Archive.org requests per second (0: default, <0: unlimited)")
+	fs.Float64Var(&c.GoogleBooksRate, contract.FlagSourceRate(v1alpha1.SourceGoogleBooks), c.GoogleBooksRate, "Google Books requests per second (0: default, <0: unlimited)")
+	fs.StringVar(&c.OpenLibraryBaseURL, contract.FlagSourceBaseURL(v1alpha1.SourceOpenLibrary), c.OpenLibraryBaseURL, "Open Library base URL")
+	fs.Float64Var(&c.OpenLibraryRate, contract.FlagSourceRate(v1alpha1.SourceOpenLibrary), c.OpenLibraryRate, "Open Library requests per second (0: default, <0: unlimited)")
+	fs.StringVar(&c.LOCBaseURL, contract.FlagSourceBaseURL(v1alpha1.SourceLOC), c.LOCBaseURL, "Library of Congress SRU base URL")
+	fs.Float64Var(&c.LOCRate, contract.FlagSourceRate(v1alpha1.SourceLOC), c.LOCRate, "Library of Congress requests per second (0: default, <0: unlimited)")
+	fs.StringVar(&c.WikidataBaseURL, contract.FlagSourceBaseURL(v1alpha1.SourceWikidata), c.WikidataBaseURL, "Wikidata SPARQL endpoint")
+	fs.Float64Var(&c.WikidataRate, contract.FlagSourceRate(v1alpha1.SourceWikidata), c.WikidataRate, "Wikidata requests per second (0: default, <0: unlimited)")
+	fs.StringVar(&c.ArchiveBaseURL, contract.FlagSourceBaseURL(v1alpha1.SourceArchive), c.ArchiveBaseURL, "Archive.org base URL")
+	fs.Float64Var(&c.ArchiveRate, contract.FlagSourceRate(v1alpha1.SourceArchive), c.ArchiveRate, "Archive.org requests per second (0: default, <0: unlimited)")
 	fs.StringVar(&c.TerminationLog, "termination-log", c.TerminationLog, "file for the JSON summary when TERMINATION_MESSAGE_PATH is unset")
 }
 
@@ -165,7 +164,7 @@ func (c Config) Validate() error {
 	check(c.Year >= 1900 && c.Year <= 2100, "--year %d outside 1900-2100", c.Year)
 	check(c.Month >= 1 && c.Month <= 12, "--month %d outside 1-12", c.Month)
 	check(c.Attempt >= 1, "--attempt %d must be at least 1", c.Attempt)
-	check(c.Mode == ModeLive || c.Mode == ModeExperiment, "--mode %q must be %s or %s", c.Mode, ModeLive, ModeExperiment)
+	check(c.Mode == v1alpha1.ModeLive || c.Mode == v1alpha1.ModeExperiment, "--mode %q must be %s or %s", c.Mode, v1alpha1.ModeLive, v1alpha1.ModeExperiment)
 	if _, err := prompt.Choose(c.PromptVariant, c.Year); err != nil {
 		errs = append(errs, fmt.Errorf("--prompt-variant: %w", err))
 	}
@@ -194,24 +193,17 @@ type Secrets struct {
 	GoogleBooksAPIKey string
 }
 
-// Environment variables the secrets come from; the operator's Job builder fills them from
-// Secret key references.
-const (
-	EnvDatabaseURL = "DATABASE_URL"
-	EnvGeminiKey   = "GEMINI_API_KEY"
-	EnvXAIKey      = "XAI_API_KEY"
-	EnvISBNdbKey   = "ISBNDB_API_KEY"
-	EnvGoogleKey   = "GOOGLE_BOOKS_API_KEY"
-)
-
-// SecretsFromEnv reads the secrets from their environment variables.
+// SecretsFromEnv reads the secrets from their environment variables (named by the contract in
+// package attempt). Surrounding whitespace is trimmed: a key stored with a trailing newline (as
+// `kubectl create secret --from-file` stores a file) would otherwise make every request fail.
 func SecretsFromEnv() Secrets {
+	get := func(name string) string { return strings.TrimSpace(os.Getenv(name)) }
 	return Secrets{
-		DatabaseURL:       os.Getenv(EnvDatabaseURL),
-		GeminiAPIKey:      os.Getenv(EnvGeminiKey),
-		XAIAPIKey:         os.Getenv(EnvXAIKey),
-		ISBNdbAPIKey:      os.Getenv(EnvISBNdbKey),
-		GoogleBooksAPIKey: os.Getenv(EnvGoogleKey),
+		DatabaseURL:       get(contract.EnvDatabaseURL),
+		GeminiAPIKey:      get(contract.EnvGeminiKey),
+		XAIAPIKey:         get(contract.EnvXAIKey),
+		ISBNdbAPIKey:      get(contract.EnvISBNdbKey),
+		GoogleBooksAPIKey: get(contract.EnvGoogleKey),
 	}
 }
 

@@ -11,13 +11,15 @@ import (
 	"github.com/spf13/pflag"
 	"google.golang.org/genai"
 
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+	contract "github.com/ooheynerds/backfill-operator/internal/attempt"
 	"github.com/ooheynerds/backfill-operator/internal/llm"
 )
 
 func TestArgsRoundTrip(t *testing.T) {
 	c := DefaultConfig()
 	c.Namespace, c.Campaign, c.Phase = "books", "history-2000s", "validate"
-	c.Year, c.Month, c.Attempt, c.Mode = 2020, 2, 3, ModeExperiment
+	c.Year, c.Month, c.Attempt, c.Mode = 2020, 2, 3, v1alpha1.ModeExperiment
 	c.PromptVariant, c.PromptFile, c.BooksPerMonth = "contemporary-notable", "/etc/prompt/prompt.tmpl", 15
 	c.GeminiModel, c.GeminiBaseURL = "gemini-3-flash-preview", "http://fakes:8080/gemini/"
 	c.XAIModel, c.XAIBaseURL = "grok-4", "http://fakes:8080/xai/v1/"
@@ -81,8 +83,8 @@ func TestSummaryFitsAndRedacts(t *testing.T) {
 		Skipped:        []string{strings.Repeat("x", 3000)},
 	}
 	out := s.Encode([]string{testSecrets.GeminiAPIKey, testSecrets.ISBNdbAPIKey})
-	if len(out) > MaxSummaryBytes {
-		t.Fatalf("summary is %d bytes, limit %d", len(out), MaxSummaryBytes)
+	if len(out) > contract.MaxSummaryBytes {
+		t.Fatalf("summary is %d bytes, limit %d", len(out), contract.MaxSummaryBytes)
 	}
 	assertNoSecret(t, "summary", string(out))
 	var back Summary
@@ -112,6 +114,8 @@ func TestExitCodes(t *testing.T) {
 		{Summary{Outcome: "succeeded"}, ExitSucceeded},
 		{Summary{Outcome: "failed", Retryable: true}, ExitRetryable},
 		{Summary{Outcome: "failed", Retryable: false}, ExitPermanent},
+		{Summary{Outcome: "failed", Retryable: true, Cause: v1alpha1.CauseDatabaseUnreachable}, ExitOutside},
+		{Summary{Outcome: "failed", Retryable: true, Cause: v1alpha1.CauseProviderQuota}, ExitOutside},
 	}
 	for _, tt := range tests {
 		if got := tt.s.ExitCode(); got != tt.want {
@@ -144,22 +148,5 @@ func TestNoBooksClassification(t *testing.T) {
 				t.Errorf("got %s retryable=%v, want %s retryable=%v", f.reason, f.retryable, tt.wantReason, tt.wantRetryable)
 			}
 		})
-	}
-}
-
-func TestCut(t *testing.T) {
-	tests := []struct {
-		in    string
-		limit int
-		want  string
-	}{
-		{"short", 10, "short"},
-		{"abcdefghij", 8, "abcde..."},
-		{"ééééé", 7, "éé..."}, // never splits a rune
-	}
-	for _, tt := range tests {
-		if got := cut(tt.in, tt.limit); got != tt.want || len(got) > tt.limit {
-			t.Errorf("cut(%q, %d) = %q, want %q", tt.in, tt.limit, got, tt.want)
-		}
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+	contract "github.com/ooheynerds/backfill-operator/internal/attempt"
 	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/llm"
 	"github.com/ooheynerds/backfill-operator/internal/merge"
@@ -37,7 +39,7 @@ type Runner struct {
 	BeforeCommit func(ctx context.Context) error
 }
 
-// failure is an attempt that ends without success.
+// failure is an attempt that ends without success; its cause follows from its reason.
 type failure struct {
 	reason    string
 	retryable bool
@@ -73,7 +75,7 @@ func (r *Runner) Run(ctx context.Context) Summary {
 		calls:   map[string]int{},
 		summary: Summary{
 			Namespace: cfg.Namespace, Campaign: cfg.Campaign, Year: cfg.Year, Month: cfg.Month,
-			Attempt: cfg.Attempt, Mode: cfg.Mode, BooksRequested: cfg.BooksPerMonth,
+			Attempt: cfg.Attempt, MonthUID: cfg.MonthUID, Mode: string(cfg.Mode), BooksRequested: cfg.BooksPerMonth,
 		},
 	}
 	defer func() {
@@ -89,6 +91,7 @@ func (r *Runner) Run(ctx context.Context) Summary {
 	default:
 		f := asFailure(err)
 		s.Outcome, s.Reason, s.Retryable, s.Error = string(database.OutcomeFailed), f.reason, f.retryable, f.err.Error()
+		s.Cause = contract.CauseOf(f.reason)
 		if !a.recorded && a.dbPool != nil {
 			// A failed attempt is still recorded, with the calls it really made.
 			if rerr := r.recordFailure(ctx, a, s, now()); rerr != nil {
@@ -143,6 +146,10 @@ func (r *Runner) run(ctx context.Context, a *attempt, now func() time.Time) erro
 		return fail(ReasonInvalidConfig, false, errors.New("DATABASE_URL is not set"))
 	}
 	a.dbPool, err = database.Connect(ctx, r.Secrets.DatabaseURL)
+	if errors.Is(err, database.ErrInvalidURL) {
+		a.dbPool = nil
+		return fail(ReasonDatabaseURLInvalid, true, err)
+	}
 	if err != nil {
 		a.dbPool = nil
 		return fail(ReasonDatabaseUnavailable, true, err)
@@ -272,7 +279,7 @@ func noBooks(results []llm.Result, modelErrs []error) error {
 
 func (r *Runner) key() database.AttemptKey {
 	c := r.Config
-	return database.AttemptKey{Namespace: c.Namespace, Campaign: c.Campaign, Year: c.Year, Month: c.Month, Attempt: c.Attempt}
+	return database.AttemptKey{Namespace: c.Namespace, Campaign: c.Campaign, Year: c.Year, Month: c.Month, MonthUID: c.MonthUID, Attempt: c.Attempt}
 }
 
 // recorded turns an attempt row written by an earlier run into this run's result.
@@ -313,8 +320,9 @@ func (r *Runner) attemptRow(a *attempt, s Summary, outcome database.Outcome, err
 	}
 	return database.Attempt{
 		AttemptKey:      r.key(),
-		Mode:            r.Config.Mode,
+		Mode:            string(r.Config.Mode),
 		Outcome:         outcome,
+		Cause:           string(cause(outcome, s.Reason)),
 		PromptVariant:   or(a.variant, r.Config.PromptVariant),
 		BooksRequested:  r.Config.BooksPerMonth,
 		BooksGenerated:  s.BooksGenerated,
@@ -326,7 +334,7 @@ func (r *Runner) attemptRow(a *attempt, s Summary, outcome database.Outcome, err
 		BooksLost:       booksLost(s.Truncated),
 		TruncatedModels: truncatedModels(s.Truncated),
 		BooksOverLimit:  s.BooksOverLimit,
-		Error:           redact(errMsg, r.Secrets.values()),
+		Error:           contract.Redact(errMsg, r.Secrets.values()),
 		StartedAt:       a.started,
 		FinishedAt:      finished,
 	}
@@ -364,7 +372,7 @@ func (r *Runner) write(ctx context.Context, a *attempt, books []merge.Book, reso
 		return fail(ReasonDatabaseUnavailable, true, fmt.Errorf("beginning the write transaction: %w", err))
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
-	if r.Config.Mode == ModeLive {
+	if r.Config.Mode == v1alpha1.ModeLive {
 		queued, err := r.writeBooks(ctx, tx, books, resolutions)
 		if err != nil {
 			return fail(ReasonWriteFailed, true, err)
@@ -404,9 +412,9 @@ func (r *Runner) write(ctx context.Context, a *attempt, books []merge.Book, reso
 const upsertBookSQL = `
 INSERT INTO backfill_books (title_key, author_key, title, author, publisher, format, publication_year,
     publication_month, significance, proposed_by, isbn13, resolution_source, namespace, campaign,
-    year, month, attempt)
+    year, month, attempt, month_uid)
 VALUES ($1, $2, $3, $4, NULLIF($5, ''), $6, NULLIF($7, 0), NULLIF($8, 0), NULLIF($9, ''), $10,
-    NULLIF($11, ''), NULLIF($12, ''), $13, $14, $15, $16, $17)
+    NULLIF($11, ''), NULLIF($12, ''), $13, $14, $15, $16, $17, $18)
 ON CONFLICT (title_key, author_key) DO UPDATE
 SET isbn13 = EXCLUDED.isbn13, resolution_source = EXCLUDED.resolution_source
 WHERE backfill_books.isbn13 IS NULL AND EXCLUDED.isbn13 IS NOT NULL`
@@ -424,7 +432,7 @@ func (r *Runner) writeBooks(ctx context.Context, tx pgx.Tx, books []merge.Book, 
 		res := resolutions[i]
 		batch.Queue(upsertBookSQL, b.Key.Title, b.Key.Author, b.Title, b.Author, b.Publisher, string(b.Format),
 			b.PublicationYear, b.PublicationMonth, b.Significance, b.ProposedBy, res.ISBN13, res.Source,
-			c.Namespace, c.Campaign, c.Year, c.Month, c.Attempt)
+			c.Namespace, c.Campaign, c.Year, c.Month, c.Attempt, c.MonthUID)
 	}
 	source := fmt.Sprintf("backfill-%04d-%02d", c.Year, c.Month)
 	var isbns []string
@@ -454,6 +462,14 @@ func (r *Runner) writeBooks(ctx context.Context, tx pgx.Tx, books []merge.Book, 
 		return 0, fmt.Errorf("writing books: %w", err)
 	}
 	return queued, nil
+}
+
+// cause classifies a recorded attempt: empty for a success.
+func cause(outcome database.Outcome, reason string) v1alpha1.FailureCause {
+	if outcome == database.OutcomeSucceeded {
+		return ""
+	}
+	return contract.CauseOf(reason)
 }
 
 func booksLost(notes []TruncationNote) int {

@@ -13,6 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+	contract "github.com/ooheynerds/backfill-operator/internal/attempt"
 	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/dev/fakes"
 	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
@@ -152,7 +154,7 @@ func TestFullMonthSucceeds(t *testing.T) {
 	both := e.count(`SELECT count(*) FROM backfill_books WHERE proposed_by @> ARRAY['gemini','xai']`)
 	t.Logf("books %d resolved %d queued %d cached %d proposed by both %d calls %v", books, resolved, queued, cached, both, a.Calls)
 
-	if a.Outcome != database.OutcomeSucceeded || a.Mode != ModeLive || a.PromptVariant != "baseline" {
+	if a.Outcome != database.OutcomeSucceeded || a.Mode != string(v1alpha1.ModeLive) || a.PromptVariant != "baseline" {
 		t.Errorf("attempt row %+v", a)
 	}
 	if books == 0 || a.BooksGenerated != books || s.BooksGenerated != books {
@@ -411,7 +413,7 @@ func equalCalls(a, b map[string]int) bool {
 func TestExperimentWritesOnlyTheAttemptRow(t *testing.T) {
 	e := newEnv(t, fakes.Options{Seed: 10})
 	c := e.config(2018, 2, 1)
-	c.Mode = ModeExperiment
+	c.Mode = v1alpha1.ModeExperiment
 	s := e.runner(c).Run(context.Background())
 	if s.ExitCode() != ExitSucceeded || s.BooksGenerated == 0 || s.ISBNsResolved == 0 {
 		t.Fatalf("summary %+v", s)
@@ -419,7 +421,7 @@ func TestExperimentWritesOnlyTheAttemptRow(t *testing.T) {
 	if got := e.tables(); got != [4]int{0, 0, 0, 1} {
 		t.Errorf("rows (books, queue, cache, attempts) = %v, want only the attempt row", got)
 	}
-	if a := e.attempt(c); a.Mode != ModeExperiment || a.ISBNsQueued != 0 || a.BooksGenerated != s.BooksGenerated {
+	if a := e.attempt(c); a.Mode != string(v1alpha1.ModeExperiment) || a.ISBNsQueued != 0 || a.BooksGenerated != s.BooksGenerated {
 		t.Errorf("attempt row %+v", a)
 	}
 }
@@ -589,14 +591,57 @@ func TestISBNdbWithoutKeyIsLeftOut(t *testing.T) {
 	}
 }
 
+// An unreachable database is an outside cause: retried without using up one of the month's attempts.
+// A database URL that cannot be parsed is reported as such, as an outside cause, never echoed.
+func TestUnusableDatabaseURL(t *testing.T) {
+	e := newEnv(t, fakes.Options{Seed: 16})
+	r := e.runner(e.config(2011, 5, 1))
+	r.Secrets.DatabaseURL = "postgres://worker:pw-secret-FFFF6666@host:notaport/books"
+	s := r.Run(context.Background())
+	if s.ExitCode() != ExitOutside || s.Cause != v1alpha1.CauseDatabaseURLInvalid {
+		t.Fatalf("summary %+v, want DatabaseURLInvalid caused outside the month", s)
+	}
+	if out := string(s.Encode(r.Secrets.values())); strings.Contains(out, "pw-secret-FFFF6666") {
+		t.Errorf("summary leaks the database password: %s", out)
+	}
+}
+
+// Secret values are trimmed: a key stored with a trailing newline works.
+func TestSecretsAreTrimmed(t *testing.T) {
+	t.Setenv(contract.EnvGeminiKey, "key-with-newline\n")
+	t.Setenv(contract.EnvDatabaseURL, "  postgres://x@h/db\r\n")
+	s := SecretsFromEnv()
+	if s.GeminiAPIKey != "key-with-newline" || s.DatabaseURL != "postgres://x@h/db" {
+		t.Fatalf("secrets not trimmed: %q %q", s.GeminiAPIKey, s.DatabaseURL)
+	}
+}
+
+// The manager renders the worker's flags from the contract: every flag it can render parses
+// back through the worker's own command line.
+func TestContractFlagsParse(t *testing.T) {
+	cmd := NewCommand()
+	for _, name := range []string{contract.FlagNamespace, contract.FlagCampaign, contract.FlagPhase, contract.FlagYear, contract.FlagMonth,
+		contract.FlagAttempt, contract.FlagMonthUID, contract.FlagMode, contract.FlagPromptVariant, contract.FlagBooksPerMonth,
+		contract.FlagGeminiModel, contract.FlagGeminiBaseURL, contract.FlagXAIModel, contract.FlagXAIBaseURL, contract.FlagGenerateTimeout, contract.FlagSources} {
+		if cmd.Flags().Lookup(name) == nil {
+			t.Errorf("the worker has no --%s", name)
+		}
+	}
+	for _, src := range []v1alpha1.Source{v1alpha1.SourceISBNdb, v1alpha1.SourceGoogleBooks, v1alpha1.SourceOpenLibrary, v1alpha1.SourceLOC, v1alpha1.SourceWikidata, v1alpha1.SourceArchive} {
+		if cmd.Flags().Lookup(contract.FlagSourceBaseURL(src)) == nil || cmd.Flags().Lookup(contract.FlagSourceRate(src)) == nil {
+			t.Errorf("the worker has no flags for source %s", src)
+		}
+	}
+}
+
 func TestDatabaseUnreachableIsRetryable(t *testing.T) {
 	e := newEnv(t, fakes.Options{Seed: 15})
 	c := e.config(2011, 4, 1)
 	r := e.runner(c)
 	r.Secrets.DatabaseURL = "postgres://worker:pw-secret-EEEE5555@127.0.0.1:1/books?connect_timeout=2"
 	s := r.Run(context.Background())
-	if s.ExitCode() != ExitRetryable || s.Reason != ReasonDatabaseUnavailable {
-		t.Fatalf("summary %+v, want a retryable DatabaseUnavailable", s)
+	if s.ExitCode() != ExitOutside || s.Reason != ReasonDatabaseUnavailable || s.Cause != v1alpha1.CauseDatabaseUnreachable || !s.Retryable {
+		t.Fatalf("summary %+v, want a retryable DatabaseUnavailable caused outside the month", s)
 	}
 	if out := string(s.Encode(r.Secrets.values())); strings.Contains(out, "pw-secret-EEEE5555") {
 		t.Errorf("summary leaks the database password: %s", out)

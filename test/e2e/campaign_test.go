@@ -11,6 +11,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -231,22 +232,32 @@ func TestDeletedPodIsAFailedAttempt(t *testing.T) {
 }
 
 // A pod that can never start (its database Secret does not exist, so the pod runner reports
-// CreateContainerConfigError as a kubelet would) ends as a failed attempt at the pending
-// deadline, and the month fails after its last attempt instead of waiting forever.
-func TestPodThatNeverStartsFailsAtPendingDeadline(t *testing.T) {
+// CreateContainerConfigError as a kubelet would) fails its attempt at once, naming the Secret,
+// without using up one of the month's attempts (issue 9: an outage or a missing Secret is not
+// the month's failure); the outside budget (4 × maxAttempts) still ends the month instead of
+// retrying forever. The pending deadline is far beyond the test's patience: an attempt that
+// waited for it would time the test out.
+func TestPodThatNeverStartsFailsAtOnceWithoutUsingAttempts(t *testing.T) {
 	ns := newNamespace(t, "nostart", localsystem.NamespaceOptions{WithoutDatabaseSecret: true})
 	c := newCampaign(ns, "nostart", phase("only", 2015, 8, 8, 1))
 	c.Spec.Retry.MaxAttempts = 1
-	c.Spec.Job.PendingDeadline = &metav1.Duration{Duration: 10 * time.Second}
+	c.Spec.Job.PendingDeadline = &metav1.Duration{Duration: time.Hour}
 	create(t, c)
 
 	_, months := waitFinished(t, ns, c.Name, 1, 2*time.Minute)
 	m := months[0]
-	if m.Status.State != v1alpha1.MonthFailed || len(m.Status.History) != 1 {
-		t.Fatalf("%s: %s with history %+v, want Failed after one attempt", m.Name, m.Status.State, m.Status.History)
+	if m.Status.State != v1alpha1.MonthFailed || len(m.Status.History) != 4 || m.Status.RunAttempts != 0 || m.Status.OutsideFailures != 4 {
+		t.Fatalf("%s: %s, runAttempts %d, outsideFailures %d, history %+v: want Failed after the outside budget (4) with no attempt of the month used",
+			m.Name, m.Status.State, m.Status.RunAttempts, m.Status.OutsideFailures, m.Status.History)
 	}
-	if a := m.Status.History[0]; a.Outcome != v1alpha1.AttemptFailed || a.Reason != v1alpha1.FailurePendingTooLong {
-		t.Errorf("attempt 1: %s/%s (%s), want Failed/%s", a.Outcome, a.Reason, a.Message, v1alpha1.FailurePendingTooLong)
+	for _, a := range m.Status.History {
+		if a.Outcome != v1alpha1.AttemptFailed || a.Reason != v1alpha1.FailureOutside || a.Cause != v1alpha1.CauseSecretMissing ||
+			!strings.Contains(a.Message, `secret "`+localsystem.DatabaseSecret+`" not found`) {
+			t.Errorf("attempt %d: %s/%s/%s (%s), want Failed/%s/%s naming the Secret", a.Attempt, a.Outcome, a.Reason, a.Cause, a.Message, v1alpha1.FailureOutside, v1alpha1.CauseSecretMissing)
+		}
+	}
+	if ready := meta.FindStatusCondition(m.Status.Conditions, v1alpha1.ConditionReady); ready == nil || ready.Reason != v1alpha1.ReasonOutsideBudgetExhausted {
+		t.Errorf("Ready = %+v, want reason %s", ready, v1alpha1.ReasonOutsideBudgetExhausted)
 	}
 	checkMonthsEndedOnce(t, ns, c.Name, months)
 	waitMirrorAgrees(t, ns, c.Name, 30*time.Second)

@@ -338,7 +338,8 @@ func checkMonthsEndedOnce(t testing.TB, ns, campaign string, months []v1alpha1.B
 			t.Errorf("%s: %d attempts but %d history records", m.Name, s.Attempts, len(s.History))
 		}
 		// One Job per attempt, named <month>-aN; the only ones missing may be those the
-		// operator deleted itself because they exceeded a deadline.
+		// operator deleted itself because they exceeded a deadline or their pod could not start
+		// (a missing Secret, an image that cannot be pulled).
 		jobs := map[string]bool{}
 		for _, j := range listJobs(t, ns, client.MatchingLabels{v1alpha1.LabelMonth: m.Name}) {
 			jobs[j.Name] = true
@@ -350,7 +351,8 @@ func checkMonthsEndedOnce(t testing.TB, ns, campaign string, months []v1alpha1.B
 			if a.JobName != name {
 				t.Errorf("%s: attempt %d recorded Job %q, want %q", m.Name, a.Attempt, a.JobName, name)
 			}
-			deletedByDeadline := a.Reason == v1alpha1.FailurePendingTooLong || a.Reason == v1alpha1.FailureRunningTooLong
+			deletedByDeadline := a.Reason == v1alpha1.FailurePendingTooLong || a.Reason == v1alpha1.FailureRunningTooLong ||
+				a.Cause == v1alpha1.CauseSecretMissing || a.Cause == v1alpha1.CauseImageNotPullable || a.Cause == v1alpha1.CauseContainerNotCreated
 			if !jobs[name] && !deletedByDeadline {
 				t.Errorf("%s: attempt %d (%s) has no Job %s", m.Name, a.Attempt, a.Outcome, name)
 			}

@@ -108,7 +108,7 @@ func (s *sim) runJobs() {
 			continue
 		}
 		a := database.Attempt{
-			AttemptKey: database.AttemptKey{Namespace: s.ns, Campaign: m.Spec.Campaign, Year: int(m.Spec.Year), Month: int(m.Spec.Month), Attempt: attempt},
+			AttemptKey: database.AttemptKey{Namespace: s.ns, Campaign: m.Spec.Campaign, Year: int(m.Spec.Year), Month: int(m.Spec.Month), MonthUID: string(m.UID), Attempt: attempt},
 			Mode:       "Live", Outcome: database.OutcomeSucceeded, PromptVariant: string(m.Spec.PromptVariant),
 			BooksRequested: int(m.Spec.BooksPerMonth), BooksGenerated: o.books, ISBNsResolved: o.resolved, ISBNsQueued: o.resolved,
 			Calls:     map[string]int{"gemini": 1, "xai": 1, aggregate.PaidSource: o.isbndb},
