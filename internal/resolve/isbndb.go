@@ -141,9 +141,11 @@ func (l isbndbList) all() []isbndbBook {
 }
 
 func (b isbndbBook) candidates() []candidate {
-	title := string(b.Title)
+	// title_long carries the subtitle ("…: The Graphic Novel"), which may be all that tells an
+	// edition from the original; title alone often lacks it.
+	title := string(b.TitleLong)
 	if title == "" {
-		title = string(b.TitleLong)
+		title = string(b.Title)
 	}
 	return candidatesFrom(SourceISBNdb, title, b.Authors, yearOf(string(b.DatePublished)), true,
 		string(b.ISBN13), string(b.ISBN), string(b.ISBN10))

@@ -81,6 +81,9 @@ func (m *modsRecord) candidates() []candidate {
 	for _, t := range m.TitleInfo {
 		if t.Type == "" {
 			title = strings.TrimSpace(t.NonSort + t.Title)
+			if sub := strings.TrimSpace(t.SubTitle); sub != "" {
+				title += ": " + sub // the subtitle may say which edition this is
+			}
 			break
 		}
 	}
@@ -112,7 +115,7 @@ func (m *modsRecord) candidates() []candidate {
 }
 
 func (m *marcRecord) candidates() []candidate {
-	var title string
+	var title, subtitle string
 	var authors, raw []string
 	year := 0
 	for _, c := range m.Controlfields {
@@ -127,12 +130,18 @@ func (m *marcRecord) candidates() []candidate {
 				raw = append(raw, firstToken(sf.Value))
 			case d.Tag == "245" && sf.Code == "a":
 				title = strings.TrimRight(strings.TrimSpace(sf.Value), " /:;,.")
-			case (d.Tag == "100" || d.Tag == "700") && sf.Code == "a":
+			case d.Tag == "245" && sf.Code == "b":
+				// The remainder of the title: the subtitle, which may say which edition this is.
+				subtitle = strings.TrimRight(strings.TrimSpace(sf.Value), " /:;,.")
+			case (d.Tag == "100" || d.Tag == "700" || d.Tag == "110" || d.Tag == "710") && sf.Code == "a":
 				authors = append(authors, strings.TrimRight(strings.TrimSpace(sf.Value), " ,."))
 			case (d.Tag == "260" || d.Tag == "264") && sf.Code == "c" && year == 0:
 				year = yearOf(sf.Value)
 			}
 		}
+	}
+	if subtitle != "" {
+		title += ": " + subtitle
 	}
 	return candidatesFrom(SourceLOC, title, authors, year, true, raw...)
 }

@@ -135,7 +135,12 @@ func locMARC(b *Book) string {
 	sb.WriteString(`<record xmlns="http://www.loc.gov/MARC21/slim"><leader>01142cam  2200301 a 4500</leader>`)
 	fmt.Fprintf(&sb, `<controlfield tag="001">%d</controlfield>`, 10000000+b.editionID)
 	fmt.Fprintf(&sb, `<datafield tag="020" ind1=" " ind2=" "><subfield code="a">%s</subfield></datafield>`, xmlEscape(isbn))
-	fmt.Fprintf(&sb, `<datafield tag="100" ind1="1" ind2=" "><subfield code="a">%s,</subfield></datafield>`, xmlEscape(invertName(b.Author)))
+	// An organisation's heading is MARC's corporate name (110), a person's the personal one (100).
+	if b.corporate() {
+		fmt.Fprintf(&sb, `<datafield tag="110" ind1="2" ind2=" "><subfield code="a">%s.</subfield></datafield>`, xmlEscape(b.Heading()))
+	} else {
+		fmt.Fprintf(&sb, `<datafield tag="100" ind1="1" ind2=" "><subfield code="a">%s,</subfield></datafield>`, xmlEscape(b.Heading()))
+	}
 	title := `<subfield code="a">` + xmlEscape(b.Title)
 	if b.Subtitle != "" {
 		title += ` :</subfield><subfield code="b">` + xmlEscape(b.Subtitle)
@@ -157,7 +162,7 @@ func locMODS(b *Book) string {
 		fmt.Fprintf(&sb, `<subTitle>%s</subTitle>`, xmlEscape(b.Subtitle))
 	}
 	sb.WriteString(`</titleInfo>`)
-	fmt.Fprintf(&sb, `<name type="personal" usage="primary"><namePart>%s</namePart><role><roleTerm type="text">author</roleTerm></role></name>`, xmlEscape(invertName(b.Author)))
+	fmt.Fprintf(&sb, `<name type="%s" usage="primary"><namePart>%s</namePart><role><roleTerm type="text">author</roleTerm></role></name>`, map[bool]string{true: "corporate", false: "personal"}[b.corporate()], xmlEscape(b.Heading()))
 	fmt.Fprintf(&sb, `<originInfo><publisher>%s</publisher><dateIssued>%d</dateIssued></originInfo>`, xmlEscape(b.Publisher), b.Year)
 	fmt.Fprintf(&sb, `<identifier type="isbn">%s</identifier>`, b.ISBN13)
 	if b.ISBN10 != "" {
