@@ -137,7 +137,9 @@ func (b Book) Heading() string {
 }
 
 // corporate reports an organisation's credit, whose heading is the name itself.
-func (b Book) corporate() bool { return b.heading != "" && b.heading == b.Author || strings.Contains(b.heading, ". Editors") }
+func (b Book) corporate() bool {
+	return b.heading != "" && b.heading == b.Author || strings.Contains(b.heading, ". Editors")
+}
 
 // Catalog is the deterministic fixture every fake serves from.
 type Catalog struct {
