@@ -20,7 +20,10 @@ func (s *Server) locFake() fake {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusNotFound, "text/html", "<html><body><h1>404 Not Found</h1></body></html>")
 	})
-	return fake{name: SourceLOC, handler: mux, fail: htmlFailures(http.StatusInternalServerError)}
+	return fake{name: SourceLOC, handler: mux, fail: htmlFailures(http.StatusInternalServerError),
+		diagnostic: func(w http.ResponseWriter) {
+			locDiagnostic(w, "1", "General system error", "database connection lost")
+		}}
 }
 
 var cqlClause = regexp.MustCompile(`(?i)(dc\.title|dc\.creator|dc\.author|bath\.isbn|title|author|creator)\s*(=|all|any|adj)\s*("([^"]*)"|(\S+))`)
