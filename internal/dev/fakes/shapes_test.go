@@ -70,7 +70,7 @@ func TestRealShapesOnDemand(t *testing.T) {
 		"Authorization: Bearer k")
 	var x struct {
 		Choices []struct {
-			FinishReason string `json:"finish_reason"`
+			FinishReason string                   `json:"finish_reason"`
 			Message      struct{ Content string } `json:"message"`
 		} `json:"choices"`
 	}
