@@ -152,6 +152,9 @@ func (b isbndbBook) candidates() []candidate {
 }
 
 func decodeISBNdb(body []byte) ([]candidate, error) {
+	if err := expectJSON(body, "books", "data", "book", "total"); err != nil {
+		return nil, fmt.Errorf("isbndb: %w", err)
+	}
 	var l isbndbList
 	if err := json.Unmarshal(body, &l); err != nil {
 		return nil, fmt.Errorf("isbndb: decoding response: %w", err)

@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"fmt"
@@ -149,6 +150,14 @@ func (m *marcRecord) candidates() []candidate {
 func decodeLOC(body []byte) ([]candidate, error) {
 	var r sruResponse
 	if err := xml.Unmarshal(body, &r); err != nil {
+		// A page that is not SRU at all (a portal, an error page) is not worth asking again;
+		// a cut SRU document is.
+		if b := bytes.TrimSpace(body); len(b) == 0 || !bytes.Contains(b[:min(len(b), 1024)], []byte("searchRetrieveResponse")) {
+			if len(b) == 0 {
+				return nil, fmt.Errorf("loc: %w: an empty body", errNotTheAPI)
+			}
+			return nil, fmt.Errorf("loc: %w: %s", errNotTheAPI, describeMarkup(b))
+		}
 		return nil, fmt.Errorf("loc: decoding SRU response: %w", err)
 	}
 	var out []candidate
@@ -162,7 +171,7 @@ func decodeLOC(body []byte) ([]candidate, error) {
 	}
 	if len(r.Records) == 0 && len(r.Diagnostics) > 0 {
 		d := r.Diagnostics[0]
-		return nil, fmt.Errorf("loc: SRU diagnostic %s: %s %s", d.URI, d.Message, d.Details)
+		return nil, fmt.Errorf("loc: %w: SRU diagnostic %s: %s %s", errNotTheAPI, d.URI, d.Message, d.Details)
 	}
 	return out, nil
 }

@@ -44,6 +44,9 @@ type openLibraryDoc struct {
 }
 
 func decodeOpenLibrary(body []byte) ([]candidate, error) {
+	if err := expectJSON(body, "docs", "numFound", "num_found"); err != nil {
+		return nil, fmt.Errorf("openlibrary: %w", err)
+	}
 	var r struct {
 		Docs []openLibraryDoc `json:"docs"`
 	}
@@ -106,6 +109,9 @@ func (s *openLibrary) edition(ctx context.Context, st *attemptState, work candid
 		return nil, fmt.Errorf("openlibrary: base URL: %w", err)
 	}
 	return s.ep.fetch(ctx, st, request{method: http.MethodGet, url: u}, func(body []byte) ([]candidate, error) {
+		if err := expectJSON(body, "title", "key", "isbn_13", "isbn_10"); err != nil {
+			return nil, fmt.Errorf("openlibrary: edition: %w", err)
+		}
 		var e olEdition
 		if err := json.Unmarshal(body, &e); err != nil {
 			return nil, fmt.Errorf("openlibrary: decoding edition: %w", err)

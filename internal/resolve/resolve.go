@@ -72,11 +72,22 @@ type Resolution struct {
 	Ambiguous bool
 }
 
+// SetAside is a source the attempt stopped calling because it kept answering with something
+// other than its API's answers (HTML pages, diagnostics, bodies that do not decode, oversized
+// bodies) or kept failing; the books it was not asked about count as Incomplete misses.
+type SetAside struct {
+	Source string `json:"source"`
+	Reason string `json:"reason"`
+}
+
 // Report tells what an attempt cost.
 type Report struct {
 	Calls          map[string]int // real HTTP requests per source name, failures and retries included
 	QuotaExhausted []string       // sources that reported their quota exhausted during this attempt
 	Failures       map[string]int // requests per source that failed for good (after retries)
+	// SetAside lists the sources set aside for the rest of the attempt, in the order it
+	// happened, with the reason (see Config.SetAsideAfter).
+	SetAside []SetAside
 }
 
 // SourceConfig configures one source of the chain.
@@ -128,6 +139,11 @@ type Config struct {
 	EditionLookups   int
 	Concurrency      int           // books resolved at once
 	NegativeCacheTTL time.Duration // a cached miss younger than this is trusted
+	// SetAsideAfter is how many bad answers in a row (an HTML page or diagnostic with status 200,
+	// a body that does not decode or is over the size bound, a request failed for good) set a
+	// source aside for the rest of the attempt, so that it is not retried for every book. Any
+	// good answer starts the count again. 0 means the default (DefaultSetAsideAfter).
+	SetAsideAfter int
 	Retry            RetryPolicy
 	UserAgent        string // identifies the app, as Open Library and Wikidata ask
 	Now              func() time.Time
@@ -156,6 +172,11 @@ func DefaultSourceConfig(name string) (SourceConfig, error) {
 	return c, nil
 }
 
+// DefaultSetAsideAfter is Config.SetAsideAfter's default: few enough that a source answering a
+// portal page costs a handful of requests, not one per book, and enough that a burst of cut
+// bodies from a source that is otherwise fine does not lose it.
+const DefaultSetAsideAfter = 5
+
 // DefaultConfig is the full chain with the frugal strategy: ISBNdb, Google Books, Open Library,
 // Library of Congress, Wikidata, Internet Archive.
 func DefaultConfig() Config {
@@ -176,6 +197,7 @@ func DefaultConfig() Config {
 		EditionLookups:             4,
 		Concurrency:                8,
 		NegativeCacheTTL:           30 * 24 * time.Hour,
+		SetAsideAfter:              DefaultSetAsideAfter,
 		Retry:                      RetryPolicy{MaxAttempts: 4, BaseDelay: 500 * time.Millisecond, MaxDelay: 8 * time.Second, MaxWait: 60 * time.Second},
 		UserAgent:                  "backfill-operator/1.0 (+https://github.com/ooheynerds/backfill-operator)",
 	}
@@ -225,6 +247,9 @@ func New(cfg Config, httpClient *http.Client) (*Resolver, error) {
 	}
 	if cfg.Retry.MaxAttempts <= 0 {
 		cfg.Retry.MaxAttempts = 1
+	}
+	if cfg.SetAsideAfter <= 0 {
+		cfg.SetAsideAfter = DefaultSetAsideAfter
 	}
 	if cfg.TitleThreshold <= 0 || cfg.TitleThreshold > 1 || cfg.AuthorThreshold <= 0 || cfg.AuthorThreshold > 1 {
 		return nil, fmt.Errorf("similarity thresholds must be in (0, 1], got title %v author %v", cfg.TitleThreshold, cfg.AuthorThreshold)
@@ -319,7 +344,7 @@ type bookState struct {
 // once. The error is returned only when the cache cannot be read or ctx ends; source failures
 // leave books unresolved and show in the Report.
 func (r *Resolver) Resolve(ctx context.Context, queries []Query, cache Cache) ([]Resolution, Report, error) {
-	st := newAttemptState()
+	st := newAttemptState(r.cfg.SetAsideAfter)
 	out := make([]Resolution, len(queries))
 	keys := make([]textmatch.Key, 0, len(queries))
 	for i, q := range queries {
@@ -383,6 +408,9 @@ func (r *Resolver) report(st *attemptState) Report {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	rep := Report{Calls: map[string]int{}, Failures: map[string]int{}, QuotaExhausted: slices.Clone(st.order)}
+	for _, s := range st.asideOrder {
+		rep.SetAside = append(rep.SetAside, SetAside{Source: s, Reason: st.setAside[s]})
+	}
 	for _, s := range r.sources {
 		rep.Calls[s.name] = st.calls[s.name]
 		if n := st.failures[s.name]; n > 0 {
@@ -415,7 +443,7 @@ func (r *Resolver) forEach(ctx context.Context, books []*bookState, fn func(b *b
 
 // ask runs one source's search for a book and records the outcome on it.
 func (r *Resolver) ask(ctx context.Context, st *attemptState, s source, b *bookState) {
-	if st.isExhausted(s.name) {
+	if st.unavailable(s.name) != nil {
 		b.incomplete = true
 		return
 	}
@@ -512,7 +540,7 @@ func (r *Resolver) confirm(ctx context.Context, st *attemptState, paid source, b
 	}
 	size := max(1, paid.ep.cfg.BatchSize)
 	for chunk := range slices.Chunk(isbns, size) {
-		if st.isExhausted(paid.name) {
+		if st.unavailable(paid.name) != nil {
 			break
 		}
 		found, err := bl.lookup(ctx, st, chunk)
@@ -596,7 +624,8 @@ func (r *Resolver) pinEdition(ctx context.Context, st *attemptState, b *bookStat
 		return
 	}
 	for _, c := range open[:min(len(open), r.cfg.EditionLookups)] {
-		if st.isExhausted(SourceOpenLibrary) {
+		if st.unavailable(SourceOpenLibrary) != nil {
+			b.incomplete = true
 			return
 		}
 		eds, err := ol.edition(ctx, st, c)
