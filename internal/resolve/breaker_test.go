@@ -47,7 +47,9 @@ func TestSourceSetAsideAfterBadAnswers(t *testing.T) {
 				_, _ = w.Write([]byte(`{"head":{},"results":{"bindings":[]}}` + strings.Repeat(" ", maxBody)))
 			}, 5, "exceeds the size bound"},
 		{"Google Books cutting every body off (retried, each cut counted)", SourceGoogleBooks,
-			func(w http.ResponseWriter, _ *http.Request, _ int) { writeBody(w, 200, `{"kind":"books#volumes","totalItems":3,"items":[{"volu`) }, 5, "decoding response"},
+			func(w http.ResponseWriter, _ *http.Request, _ int) {
+				writeBody(w, 200, `{"kind":"books#volumes","totalItems":3,"items":[{"volu`)
+			}, 5, "decoding response"},
 		{"Open Library failing with 502 (each book retried, then counted once)", SourceOpenLibrary,
 			func(w http.ResponseWriter, _ *http.Request, _ int) { writeBody(w, 502, "<html>Bad Gateway</html>") }, 5 * 4, "giving up after 4 requests"},
 	}

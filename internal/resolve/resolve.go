@@ -144,9 +144,9 @@ type Config struct {
 	// source aside for the rest of the attempt, so that it is not retried for every book. Any
 	// good answer starts the count again. 0 means the default (DefaultSetAsideAfter).
 	SetAsideAfter int
-	Retry            RetryPolicy
-	UserAgent        string // identifies the app, as Open Library and Wikidata ask
-	Now              func() time.Time
+	Retry         RetryPolicy
+	UserAgent     string // identifies the app, as Open Library and Wikidata ask
+	Now           func() time.Time
 }
 
 // DefaultSourceConfig returns the defaults for a source: its real host and the rate the provider
