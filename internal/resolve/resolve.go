@@ -339,22 +339,23 @@ type bookState struct {
 	resolved   bool
 }
 
-// Resolve finds ISBN-13s for queries. Books whose key the cache knows cost no calls (a cached
-// miss counts only while younger than NegativeCacheTTL). Queries with the same key are resolved
-// once. The error is returned only when the cache cannot be read or ctx ends; source failures
+// Resolve finds ISBN-13s for queries. Books whose CacheKey the cache knows cost no calls (a
+// cached miss counts only while younger than NegativeCacheTTL). Queries with the same CacheKey
+// are resolved once. The error is returned only when the cache cannot be read or ctx ends; source failures
 // leave books unresolved and show in the Report.
 func (r *Resolver) Resolve(ctx context.Context, queries []Query, cache Cache) ([]Resolution, Report, error) {
 	st := newAttemptState(r.cfg.SetAsideAfter)
 	out := make([]Resolution, len(queries))
-	keys := make([]textmatch.Key, 0, len(queries))
+	ckeys := make([]CacheKey, len(queries))
+	keys := make([]CacheKey, 0, len(queries))
 	for i, q := range queries {
-		k := textmatch.KeyOf(q.Title, q.Author)
-		out[i] = Resolution{Query: q, Key: k}
-		if !slices.Contains(keys, k) {
-			keys = append(keys, k)
+		ckeys[i] = CacheKeyOf(q)
+		out[i] = Resolution{Query: q, Key: ckeys[i].Key}
+		if !slices.Contains(keys, ckeys[i]) {
+			keys = append(keys, ckeys[i])
 		}
 	}
-	cached := map[textmatch.Key]CacheEntry{}
+	cached := map[CacheKey]CacheEntry{}
 	if cache != nil && len(keys) > 0 {
 		var err error
 		if cached, err = cache.Lookup(ctx, keys); err != nil {
@@ -362,10 +363,12 @@ func (r *Resolver) Resolve(ctx context.Context, queries []Query, cache Cache) ([
 		}
 	}
 	now := r.cfg.Now()
-	books := map[textmatch.Key]*bookState{}
+	// Queries of one book and one edition are resolved once; the same book asked for with
+	// another year is another edition and is verified on its own.
+	books := map[CacheKey]*bookState{}
 	var todo []*bookState
 	for i, q := range queries {
-		k := out[i].Key
+		k := ckeys[i]
 		if e, ok := cached[k]; ok && (e.ISBN13 != "" || now.Sub(e.ResolvedAt) < r.cfg.NegativeCacheTTL) {
 			out[i].ISBN13, out[i].Source, out[i].Cached = e.ISBN13, e.Source, true
 			continue
@@ -374,7 +377,7 @@ func (r *Resolver) Resolve(ctx context.Context, queries []Query, cache Cache) ([
 			continue // nothing to search for
 		}
 		if books[k] == nil {
-			books[k] = &bookState{query: q, key: k}
+			books[k] = &bookState{query: q, key: k.Key}
 			todo = append(todo, books[k])
 		}
 	}
@@ -391,7 +394,7 @@ func (r *Resolver) Resolve(ctx context.Context, queries []Query, cache Cache) ([
 		}
 	}
 	for i := range out {
-		b := books[out[i].Key]
+		b := books[ckeys[i]]
 		if b == nil || out[i].Cached {
 			continue
 		}

@@ -545,6 +545,11 @@ func EditionMarks(title string) []string {
 			out = append(out, m)
 		}
 	}
+	// A graphic novel of a prose book is its adaptation: "A Graphic Novel Adaptation" and "The
+	// Graphic Novel" name one edition.
+	if slices.Contains(out, "graphic novel") {
+		out = slices.DeleteFunc(out, func(m string) bool { return m == "adaptation" })
+	}
 	slices.Sort(out)
 	return out
 }
