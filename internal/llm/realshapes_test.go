@@ -48,10 +48,10 @@ func TestAnswerShapesOfTheRealServices(t *testing.T) {
 		wantErr     string // substring; "" means no error
 	}{
 		{name: "gemini JSON split over two text parts", provider: ProviderGemini,
-			body: gemini(map[string]any{"content": parts(map[string]any{"text": two[:40]}, map[string]any{"text": two[40:]}), "finishReason": "STOP"}, nil),
+			body:      gemini(map[string]any{"content": parts(map[string]any{"text": two[:40]}, map[string]any{"text": two[40:]}), "finishReason": "STOP"}, nil),
 			wantBooks: 2},
 		{name: "gemini thought part before the answer is not read", provider: ProviderGemini,
-			body: gemini(map[string]any{"content": parts(map[string]any{"text": `{"books":[{"title":"Draft`, "thought": true}, map[string]any{"text": two}), "finishReason": "STOP"}, nil),
+			body:      gemini(map[string]any{"content": parts(map[string]any{"text": `{"books":[{"title":"Draft`, "thought": true}, map[string]any{"text": two}), "finishReason": "STOP"}, nil),
 			wantBooks: 2},
 		{name: "gemini blocked prompt: no candidates, promptFeedback", provider: ProviderGemini,
 			body:        gemini(nil, map[string]any{"promptFeedback": map[string]any{"blockReason": "PROHIBITED_CONTENT"}}),
