@@ -172,6 +172,8 @@ func TestChainQualityAgainstFakes(t *testing.T) {
 			}
 		}
 	}
+	t.Logf("fixture: %d months, %d edition look-alike decoys in the sources, %d resolvable look-alike editions asked for",
+		len(qualityMonths), lookalikeDecoys, lookalikeBooks)
 	if lookalikeDecoys < 2*len(qualityMonths) || lookalikeBooks < len(qualityMonths)/2 {
 		t.Fatalf("fixture has %d look-alike decoys and %d resolvable look-alike books in %d months; the catalogue lost its edition look-alikes",
 			lookalikeDecoys, lookalikeBooks, len(qualityMonths))
