@@ -136,6 +136,12 @@ func TestMerge(t *testing.T) {
 				{"Field Guide to the Birds", "Smith and National Geographic", []string{"xai"}}},
 		},
 		{
+			name:   "an organisation and a person, named in either order",
+			gemini: []llm.Book{book("Atlas of the Oceans", "The Editors of Lumen Press and Ravi V. Wright")},
+			xai:    []llm.Book{book("Atlas of the Oceans", "Ravi Wright & Editors of Lumen Press")},
+			want:   []want{{"Atlas of the Oceans", "The Editors of Lumen Press and Ravi V. Wright", []string{"gemini", "xai"}}},
+		},
+		{
 			name:   "full-width punctuation",
 			gemini: []llm.Book{book("三体：地球往事", "刘慈欣")},
 			xai:    []llm.Book{book("三体", "刘慈欣")},

@@ -143,6 +143,7 @@ func TestEveryClientReadsEditionsAndHeadings(t *testing.T) {
 	young := rec{"Las horas del río", "Young Readers' Edition", []string{"Marisol García Lorente"}, 2009, testISBN(3)}
 	particle := rec{"The Dyke Keeper", "", []string{"Berg, Pieter van der"}, 2014, testISBN(4)}
 	corporate := rec{"Atlas of the Oceans", "", []string{"National Geographic Society"}, 2011, testISBN(5)}
+	mixed := rec{"Atlas of the Rivers", "", []string{"Lumen Press. Editors", "Wright, Ravi V."}, 2012, testISBN(7)}
 	coauthored := rec{"Good Omens", "The Nice and Accurate Prophecies", []string{"Pratchett, Terry", "Gaiman, Neil"}, 1990, testISBN(6)}
 	tests := []struct {
 		name    string
@@ -157,6 +158,7 @@ func TestEveryClientReadsEditionsAndHeadings(t *testing.T) {
 		{"another person with the same compound surname", []rec{original}, Query{Title: "Las horas del río", Author: "Ramón García Lorente", Year: 2009}, ""},
 		{"a particle heading", []rec{particle}, Query{Title: "The Dyke Keeper", Author: "Pieter van der Berg", Year: 2014}, particle.isbn13},
 		{"an organisation", []rec{corporate}, Query{Title: "Atlas of the Oceans", Author: "National Geographic Society", Year: 2011}, corporate.isbn13},
+		{"an organisation and a person", []rec{mixed}, Query{Title: "Atlas of the Rivers", Author: "The Editors of Lumen Press and Ravi V. Wright", Year: 2012}, mixed.isbn13},
 		{"two authors named the other way round", []rec{coauthored}, Query{Title: "Good Omens", Author: "Neil Gaiman & Terry Pratchett", Year: 1990}, coauthored.isbn13},
 	}
 	for source, render := range renderers {

@@ -194,58 +194,96 @@ var surnameParticles = map[string]bool{
 	"van": true, "von": true, "der": true, "den": true, "ten": true, "ter": true, "st": true, "mac": true, "al": true, "bin": true,
 }
 
-// authorSeparators always separate two people in a credit line (unless the credit names an
-// organisation, see isCorporate).
+// authorSeparators separate two people in a credit line; ';' always separates credits, the
+// others only between people (see groupOrganisations).
 // "y" is left out: "José Ortega y Gasset" is one man.
-var authorSeparators = []string{" and ", " & ", " with ", ";", " und ", " et "}
+var authorSeparators = []string{" and ", " & ", " with ", " und ", " et "}
 
-// splitCredit cuts a credit line into the people it names, each as folded words joined by single
-// spaces, in credit order. "and", "&", "with" and ';' always separate people; a comma separates
-// people unless it inverts one name: the text before it is a bare surname ("Rowling, J. K.",
-// "Le Guin, Ursula K.") or the text after it is given names ("García Márquez, Gabriel"); a
-// generational suffix after a comma ("King, Stephen, Jr.") belongs to the name before it. A
-// credit that names an organisation ("Ernst & Young", "National Geographic Society") is one
-// author, whatever it contains.
+// splitCredit cuts a credit line into the people and organisations it names, each as folded
+// words joined by single spaces, in credit order. ';' always separates credits; "and", "&",
+// "with" separate people, but not the parts of an organisation's name ("Procter & Gamble
+// Company", "Council on Climate and Security"). A comma separates people unless it inverts one
+// name: the text before it is a bare surname ("Rowling, J. K.", "Le Guin, Ursula K.") or the
+// text after it is given names ("García Márquez, Gabriel"); a generational suffix after a comma
+// ("King, Stephen, Jr.") belongs to the name before it.
 func splitCredit(s string) []string {
 	s = lifeDates.ReplaceAllString(stripBracketed(width(s)), "")
-	if isCorporate(words(s)) {
-		if ws := words(s); len(ws) > 0 {
-			for len(ws) > 1 && articles[ws[0]] {
-				ws = ws[1:]
+	var out []string
+	for credit := range strings.SplitSeq(fold(s), ";") {
+		segments := []string{" " + credit + " "}
+		for _, sep := range authorSeparators {
+			var next []string
+			for _, seg := range segments {
+				next = append(next, strings.Split(seg, sep)...)
 			}
-			return []string{strings.Join(ws, " ")}
+			segments = next
 		}
-		return nil
+		for _, g := range groupOrganisations(segments) {
+			if ws := words(g); isCorporate(ws) {
+				for len(ws) > 1 && articles[ws[0]] {
+					ws = ws[1:]
+				}
+				out = append(out, strings.Join(ws, " "))
+				continue
+			}
+			out = append(out, people(g)...)
+		}
 	}
-	segments := []string{" " + fold(s) + " "}
-	for _, sep := range authorSeparators {
-		var next []string
-		for _, seg := range segments {
-			next = append(next, strings.Split(seg, sep)...)
+	return out
+}
+
+// groupOrganisations joins the segments of a credit that belong to one organisation's name: one
+// or more single words before a segment with an organisation word ("procter" + "gamble company")
+// and a single word after it ("council on climate" + "security"). Other segments stay apart.
+func groupOrganisations(segments []string) []string {
+	var out []string
+	var pending []string // single-word segments that may start an organisation's name
+	flush := func() { out, pending = append(out, pending...), nil }
+	lastOrg := false
+	for _, seg := range segments {
+		ws := words(seg)
+		switch {
+		case len(ws) == 0:
+			continue
+		case isCorporate(ws):
+			out = append(out, strings.Join(append(pending, seg), " and "))
+			pending, lastOrg = nil, true
+		case len(ws) == 1 && lastOrg && len(pending) == 0:
+			out[len(out)-1] += " and " + seg
+		case len(ws) == 1:
+			pending = append(pending, seg)
+			lastOrg = false
+		default:
+			flush()
+			out = append(out, seg)
+			lastOrg = false
 		}
-		segments = next
+	}
+	flush()
+	return out
+}
+
+// people reads one credit segment without organisations into the people it names.
+func people(seg string) []string {
+	var parts []string
+	for p := range strings.SplitSeq(seg, ",") {
+		ws := words(p)
+		if len(ws) == 0 {
+			continue
+		}
+		if len(parts) > 0 && len(ws) == 1 && nameSuffixes[ws[0]] {
+			continue
+		}
+		parts = append(parts, strings.Join(ws, " "))
 	}
 	var out []string
-	for _, seg := range segments {
-		var parts []string
-		for p := range strings.SplitSeq(seg, ",") {
-			ws := words(p)
-			if len(ws) == 0 {
-				continue
-			}
-			if len(parts) > 0 && len(ws) == 1 && nameSuffixes[ws[0]] {
-				continue
-			}
-			parts = append(parts, strings.Join(ws, " "))
+	for i := 0; i < len(parts); i++ {
+		if i+1 < len(parts) && (isBareSurname(parts[i]) || isGivenNames(parts[i+1])) {
+			out = append(out, parts[i+1]+" "+parts[i])
+			i++
+			continue
 		}
-		for i := 0; i < len(parts); i++ {
-			if i+1 < len(parts) && (isBareSurname(parts[i]) || isGivenNames(parts[i+1])) {
-				out = append(out, parts[i+1]+" "+parts[i])
-				i++
-				continue
-			}
-			out = append(out, parts[i])
-		}
+		out = append(out, parts[i])
 	}
 	return out
 }
@@ -254,7 +292,7 @@ func splitCredit(s string) []string {
 // contains "and", "&" or commas ("Procter & Gamble Company", "Editors of Time-Life Books").
 var corporateWords = map[string]bool{
 	"society": true, "association": true, "institute": true, "institution": true, "corporation": true,
-	"corp": true, "company": true, "inc": true, "ltd": true, "llc": true, "plc": true, "gmbh": true,
+	"corp": true, "company": true, "co": true, "inc": true, "ltd": true, "llc": true, "llp": true, "plc": true, "gmbh": true, "ag": true,
 	"group": true, "council": true, "committee": true, "university": true, "press": true,
 	"foundation": true, "editors": true, "staff": true, "department": true, "agency": true,
 	"bureau": true, "organization": true, "organisation": true, "commission": true, "museum": true,

@@ -93,7 +93,7 @@ func archiveDoc(b *Book, fields []string) map[string]any {
 	var creator any = b.Author
 	switch v % 3 {
 	case 1:
-		creator = []string{b.Heading()}
+		creator = b.Headings()
 	case 2:
 		creator = b.Heading() + ", 1960-"
 	}

@@ -111,7 +111,10 @@ type Book struct {
 
 	// heading is the author as library catalogues and ISBNdb file it ("García Lorente, Marisol",
 	// an organisation as itself); "" means the plain "Surname, Given" inversion of Author.
-	heading   string
+	heading string
+	// coauthors are the further authors of a book written by several, each as {name, heading};
+	// Author is then the credit line "First and Second".
+	coauthors [][2]string
 	day       int
 	workID    int // shared by editions of one work (Open Library groups by it)
 	editionID int
@@ -129,16 +132,45 @@ func (b Book) FullTitle() string {
 // Heading is the author as catalogues file it: "Surname, Given" with compound and particle
 // surnames kept whole ("García Lorente, Marisol", "van der Berg, Pieter"), an organisation as
 // itself.
-func (b Book) Heading() string {
-	if b.heading != "" {
-		return b.heading
+func (b Book) Heading() string { return strings.Join(b.Headings(), "; ") }
+
+// Authors lists the book's authors by name, one entry each, as sources that keep authors apart
+// (ISBNdb, Google Books, Open Library) list them.
+func (b Book) Authors() []string {
+	if len(b.coauthors) == 0 {
+		return []string{b.Author}
 	}
-	return invertName(b.Author)
+	out := []string{b.firstAuthor()}
+	for _, c := range b.coauthors {
+		out = append(out, c[0])
+	}
+	return out
+}
+
+// Headings lists the book's authors as catalogues file them.
+func (b Book) Headings() []string {
+	first := b.heading
+	if first == "" {
+		first = invertName(b.firstAuthor())
+	}
+	out := []string{first}
+	for _, c := range b.coauthors {
+		out = append(out, c[1])
+	}
+	return out
+}
+
+func (b Book) firstAuthor() string {
+	if len(b.coauthors) == 0 {
+		return b.Author
+	}
+	first, _, _ := strings.Cut(b.Author, " and ")
+	return first
 }
 
 // corporate reports an organisation's credit, whose heading is the name itself.
 func (b Book) corporate() bool {
-	return b.heading != "" && b.heading == b.Author || strings.Contains(b.heading, ". Editors")
+	return b.heading != "" && (b.heading == b.Author || strings.Contains(b.heading, ". Editors"))
 }
 
 // Catalog is the deterministic fixture every fake serves from.
@@ -550,10 +582,18 @@ func (g *generator) lookalikes(year, month, famousCount int, notables, decoys []
 	a := pick(r, headingAuthors)
 	title, _ := g.title(r)
 	*slot++
-	b := Book{Title: title, Author: a.name, heading: a.heading, Publisher: pick(r, hardcoverPublishers),
+	var coauthors [][2]string
+	name := a.name
+	// Every other month the book has a second author, credited "First and Second".
+	if (year*12+month)%2 == 0 && a.name != a.heading {
+		other := g.person(r)
+		coauthors = [][2]string{{other, invertName(other)}}
+		name += " and " + other
+	}
+	b := Book{Title: title, Author: name, heading: a.heading, coauthors: coauthors, Publisher: pick(r, hardcoverPublishers),
 		Format: "Hardcover", Year: year, Month: month, Significance: g.significance(r, year, month),
 		Kind: KindNotable, Pages: 180 + r.IntN(400), day: 1 + r.IntN(28),
-		workID: g.newWork(), editionID: g.newEdition(), authorID: g.authorID(a.name)}
+		workID: g.newWork(), editionID: g.newEdition(), authorID: g.authorID(name)}
 	b.ISBN13 = g.isbnFor(year, month, *slot, false)
 	b.ISBN10 = ISBN10From13(b.ISBN13)
 	if cov := coverage(year, month); r.Float64() < cov {

@@ -179,7 +179,7 @@ func googleVolumeJSON(b *Book) map[string]any {
 		published = fmt.Sprintf("%04d-%02d", b.Year, b.Month)
 	}
 	info := map[string]any{
-		"title": b.Title, "authors": []string{b.Author}, "publisher": b.Publisher,
+		"title": b.Title, "authors": b.Authors(), "publisher": b.Publisher,
 		"publishedDate": published, "description": "<p>" + b.Significance + ".</p>",
 		"industryIdentifiers": ids, "pageCount": b.Pages, "printType": "BOOK",
 		"categories": []string{"Fiction"}, "language": "en",

@@ -190,14 +190,14 @@ func (s *Server) isbndbKey(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// isbndbAuthor is the credit as ISBNdb records it: the catalogue heading ("García Lorente,
-// Marisol") for a share of books, as the real data has from library records, the plain name
-// otherwise.
-func isbndbAuthor(b *Book) string {
+// isbndbAuthors are the credits as ISBNdb records them, one per author: the catalogue headings
+// ("García Lorente, Marisol") for a share of books, as the real data has from library records,
+// the plain names otherwise.
+func isbndbAuthors(b *Book) []string {
 	if b.heading != "" || seedFor("isbndb-heading", b.ISBN13)%3 == 0 {
-		return b.Heading()
+		return b.Headings()
 	}
-	return b.Author
+	return b.Authors()
 }
 
 func isbndbBookJSON(b *Book) map[string]any {
@@ -206,7 +206,7 @@ func isbndbBookJSON(b *Book) map[string]any {
 		"title":      b.Title,
 		"title_long": b.FullTitle(),
 		"isbn13":     b.ISBN13,
-		"authors":    []string{isbndbAuthor(b)},
+		"authors":    isbndbAuthors(b),
 		"publisher":  b.Publisher,
 		"language":   "en",
 		"pages":      b.Pages,

@@ -194,9 +194,16 @@ func editionSubtitle(sub string) bool {
 	return false
 }
 
-// GrokAuthor writes some authors as catalogues file them ("García Lorente, Marisol"), and drops
-// diacritics and the space between initials for some others.
+// GrokAuthor writes some authors as catalogues file them ("García Lorente, Marisol"), names
+// several authors in the other order joined by "&", and drops diacritics and the space between
+// initials for some others.
 func GrokAuthor(b Book) string {
+	if len(b.coauthors) > 0 {
+		// Several authors: named the other way round, joined by "&".
+		names := b.Authors()
+		slices.Reverse(names)
+		return strings.Join(names, " & ")
+	}
 	switch seedFor("grok-author", b.Author) % 6 {
 	case 0, 3:
 		return strings.ReplaceAll(foldDiacritics(b.Author), ". ", ".")

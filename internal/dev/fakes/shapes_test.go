@@ -92,6 +92,7 @@ func TestRealShapesOnDemand(t *testing.T) {
 // and an author whose heading is compound, has a particle or names an organisation.
 func TestCatalogHasRealShapes(t *testing.T) {
 	c := DefaultCatalog()
+	coauthored := 0
 	for _, ym := range [][2]int{{1990, 1}, {2006, 9}, {2015, 6}, {2024, 12}} {
 		lookalikeDecoys := 0
 		for _, d := range c.Decoys(ym[0], ym[1]) {
@@ -117,9 +118,18 @@ func TestCatalogHasRealShapes(t *testing.T) {
 			if b.heading != "" && b.Heading() != invertName(b.Author) {
 				headings++
 			}
+			if len(b.Authors()) > 1 {
+				coauthored++
+				if len(b.Headings()) != len(b.Authors()) || !strings.Contains(b.Author, " and ") {
+					t.Errorf("%q: authors %v, headings %v, credit %q", b.Title, b.Authors(), b.Headings(), b.Author)
+				}
+			}
 		}
 		if editions == 0 || headings == 0 {
 			t.Errorf("%d-%02d: %d edition books and %d authors with compound or corporate headings, want some of each", ym[0], ym[1], editions, headings)
 		}
+	}
+	if coauthored == 0 {
+		t.Error("no book by several authors in the months looked at")
 	}
 }
