@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,10 +19,10 @@ type CacheEntry struct {
 }
 
 // CacheKey is what a cached answer is valid for: the book's key (whose title carries its edition
-// marks, see textmatch.KeyOf) and the edition the answer was verified against — the publication
-// year, which decides between a first edition and a later one ("" when the book gave none). The
-// model's format is not part of it because verification does not use it: one answer serves every
-// format the same edition is asked for.
+// marks, see textmatch.KeyOf) and the edition the answer was chosen for — the publication year,
+// which decides between a first edition and a later one, and the stated format, which decides
+// between a hardcover and a paperback of one year ("2006", "2006 paperback"; "" when the book
+// gave neither).
 type CacheKey struct {
 	textmatch.Key
 	Edition string
@@ -30,9 +31,14 @@ type CacheKey struct {
 // CacheKeyOf returns the key a query's answer is cached under.
 func CacheKeyOf(q Query) CacheKey {
 	k := CacheKey{Key: textmatch.KeyOf(q.Title, q.Author)}
+	var edition []string
 	if q.Year != 0 {
-		k.Edition = strconv.Itoa(q.Year)
+		edition = append(edition, strconv.Itoa(q.Year))
 	}
+	if f := canonicalFormat(q.Format); f != "" {
+		edition = append(edition, f)
+	}
+	k.Edition = strings.Join(edition, " ")
 	return k
 }
 

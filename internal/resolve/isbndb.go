@@ -121,6 +121,7 @@ type isbndbBook struct {
 	Synopsis      flexString  `json:"synopsis"`
 	Synopsys      flexString  `json:"synopsys"` // ISBNdb's own misspelling, found in real data
 	Publisher     flexString  `json:"publisher"`
+	Binding       flexString  `json:"binding"`
 }
 
 // isbndbList is every list envelope ISBNdb uses: `books` (GET /books/{q}), `data` (POST /books,
@@ -147,8 +148,8 @@ func (b isbndbBook) candidates() []candidate {
 	if title == "" {
 		title = string(b.Title)
 	}
-	return candidatesFrom(SourceISBNdb, title, b.Authors, yearOf(string(b.DatePublished)), true,
-		string(b.ISBN13), string(b.ISBN), string(b.ISBN10))
+	return withFormat(candidatesFrom(SourceISBNdb, title, b.Authors, yearOf(string(b.DatePublished)), true,
+		string(b.ISBN13), string(b.ISBN), string(b.ISBN10)), string(b.Binding))
 }
 
 func decodeISBNdb(body []byte) ([]candidate, error) {

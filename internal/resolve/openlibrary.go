@@ -94,11 +94,12 @@ func (s *openLibrary) search(ctx context.Context, st *attemptState, q Query) ([]
 // olEdition is the part of an edition record (/books/OL…M.json) the resolver reads. Author names
 // are not in it (only keys), so the work's names are carried over by the caller.
 type olEdition struct {
-	Title       string   `json:"title"`
-	Subtitle    string   `json:"subtitle"`
-	PublishDate string   `json:"publish_date"`
-	ISBN13      []string `json:"isbn_13"`
-	ISBN10      []string `json:"isbn_10"`
+	PhysicalFormat string   `json:"physical_format"`
+	Title          string   `json:"title"`
+	Subtitle       string   `json:"subtitle"`
+	PublishDate    string   `json:"publish_date"`
+	ISBN13         []string `json:"isbn_13"`
+	ISBN10         []string `json:"isbn_10"`
 }
 
 // edition asks /isbn/{isbn}.json (a 302 to the edition record) for the publication year of one
@@ -121,7 +122,7 @@ func (s *openLibrary) edition(ctx context.Context, st *attemptState, work candid
 			title = work.title
 		}
 		year := yearOf(e.PublishDate)
-		return candidatesFrom(SourceOpenLibrary, title, work.authors, year, year != 0, append(e.ISBN13, e.ISBN10...)...), nil
+		return withFormat(candidatesFrom(SourceOpenLibrary, title, work.authors, year, year != 0, append(e.ISBN13, e.ISBN10...)...), e.PhysicalFormat), nil
 	})
 }
 

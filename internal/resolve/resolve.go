@@ -54,6 +54,10 @@ const (
 type Query struct {
 	Title, Author string
 	Year          int // publication year; 0 when unknown
+	// Format is the edition format the model stated ("Hardcover", "Paperback", "eBook",
+	// "Audiobook"; anything else counts as unknown). It breaks ties between editions of the
+	// same year that sources describe with a binding.
+	Format string
 }
 
 // Resolution is the answer for one Query.
