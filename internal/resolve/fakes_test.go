@@ -48,7 +48,7 @@ func chainAgainstFakes(t testing.TB, srv *fakes.Server, strategy Strategy, isbnd
 func monthQueries(c *fakes.Catalog, year, month int, noisy bool) (qs []Query, truth map[Query]fakes.Book) {
 	truth = map[Query]fakes.Book{}
 	for i, b := range append(c.Notable(year, month), c.Fictional(year, month)...) {
-		q := Query{Title: b.FullTitle(), Author: b.Author, Year: b.Year}
+		q := Query{Title: b.FullTitle(), Author: b.Author, Year: b.Year, Format: b.Format}
 		if noisy {
 			q = perturb(q, b, i)
 		}
