@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -256,11 +258,48 @@ func BenchmarkOversizedAnswer(b *testing.B) {
 				gen, _ = NewXAI(Options{Model: "grok-4", APIKey: testKey, BaseURL: srv.URL + "/v1"})
 			}
 			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := gen.Generate(context.Background(), testRequest); !errors.Is(err, ErrAnswerTooLarge) {
-					b.Fatalf("err = %v", err)
+			base, peak := peakHeap(b, func() {
+				for b.Loop() {
+					if _, err := gen.Generate(context.Background(), testRequest); !errors.Is(err, ErrAnswerTooLarge) {
+						b.Fatalf("err = %v", err)
+					}
 				}
-			}
+			})
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+			b.ReportMetric(float64(peak-min(base, peak))/(1<<20), "peak-over-baseline-MiB")
 		})
 	}
+}
+
+// peakHeap runs fn and returns the live heap before it (runtime HeapAlloc after a collection)
+// and the largest heap seen while it ran, sampled every 200µs.
+func peakHeap(b *testing.B, fn func()) (base, peak uint64) {
+	b.Helper()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base = ms.HeapAlloc
+	var highest atomic.Uint64
+	done := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		t := time.NewTicker(200 * time.Microsecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapAlloc > highest.Load() {
+				highest.Store(ms.HeapAlloc)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	fn()
+	close(done)
+	<-sampled
+	return base, highest.Load()
 }

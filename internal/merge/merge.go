@@ -1,7 +1,10 @@
 // Package merge combines the books several models proposed for one month into one list without
 // duplicates. Two proposals are the same book when their title and author both agree (the seed
-// compared titles only and merged different books that share a title); the merged book keeps the
-// most complete metadata and which models proposed it.
+// compared titles only and merged different books that share a title) and their edition marks
+// agree (an adaptation, graphic novel or young readers' edition is another book); the merged
+// book keeps the most complete metadata and which models proposed it. Authors agree across the
+// forms catalogues and models write ("Surname, Given", particles, initials, several authors in
+// any order): textmatch is the one definition the verifier shares.
 package merge
 
 import (
@@ -64,8 +67,11 @@ func find(merged []Book, key textmatch.Key, b llm.Book) int {
 		}
 	}
 	for i, m := range merged {
+		// An edition mark ("X: The Graphic Novel", "X (Young Readers' Edition)") makes another
+		// book however close the titles are once their subtitles are cut.
 		if textmatch.TitleSimilarity(m.Title, b.Title) >= TitleThreshold &&
-			textmatch.AuthorSimilarity(m.Author, b.Author) >= AuthorThreshold {
+			textmatch.AuthorSimilarity(m.Author, b.Author) >= AuthorThreshold &&
+			textmatch.SameEditionMarks(m.Title, b.Title) {
 			return i
 		}
 	}

@@ -38,6 +38,9 @@ func decodeArchive(body []byte) ([]candidate, error) {
 			} `json:"docs"`
 		} `json:"response"`
 	}
+	if err := expectJSON(body, "response"); err != nil {
+		return nil, fmt.Errorf("archive: %w", err)
+	}
 	if err := json.Unmarshal(body, &r); err != nil {
 		return nil, fmt.Errorf("archive: decoding response: %w", err)
 	}

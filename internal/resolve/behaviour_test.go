@@ -444,7 +444,7 @@ func TestAPIKeysNeverInErrors(t *testing.T) {
 	})
 	r, _ := testResolver(t, StrategyOrdered, [][2]string{{SourceGoogleBooks, s.URL}}, nil)
 	g := r.sources[0]
-	_, err := g.search(t.Context(), newAttemptState(), Query{Title: "The Road", Author: "Cormac McCarthy"})
+	_, err := g.search(t.Context(), newAttemptState(DefaultSetAsideAfter), Query{Title: "The Road", Author: "Cormac McCarthy"})
 	if err == nil || strings.Contains(err.Error(), "google-secret-key") || !strings.Contains(err.Error(), "key=REDACTED") {
 		t.Errorf("error = %v; want an error naming the request with the key redacted", err)
 	}
@@ -452,7 +452,7 @@ func TestAPIKeysNeverInErrors(t *testing.T) {
 	dead := httptest.NewServer(http.NotFoundHandler())
 	dead.Close()
 	r, _ = testResolver(t, StrategyOrdered, [][2]string{{SourceGoogleBooks, dead.URL}}, nil)
-	_, err = r.sources[0].search(t.Context(), newAttemptState(), Query{Title: "The Road", Author: "Cormac McCarthy"})
+	_, err = r.sources[0].search(t.Context(), newAttemptState(DefaultSetAsideAfter), Query{Title: "The Road", Author: "Cormac McCarthy"})
 	if err == nil || strings.Contains(err.Error(), "google-secret-key") {
 		t.Errorf("error = %v; want one without the key", err)
 	}

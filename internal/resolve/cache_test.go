@@ -108,3 +108,57 @@ func TestCacheInPostgreSQL(t *testing.T) {
 		t.Errorf("after the TTL: %+v, calls %v", res, rep.Calls)
 	}
 }
+
+// TestCacheNeverServesAnotherEdition: an answer cached for one edition (a title's edition marks,
+// its publication year) is not served for another; a spelling of the same edition is.
+func TestCacheNeverServesAnotherEdition(t *testing.T) {
+	ctx := t.Context()
+	pool, err := database.Connect(ctx, localpg.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	google := newStub(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		writeBody(w, 200, googleList(
+			googleVolume("Kindred", "Octavia E. Butler", "1979", "9780385137607"),
+			googleVolume("Kindred: A Graphic Novel Adaptation", "Octavia E. Butler", "2017", "9781419709470"),
+			googleVolume("Kindred", "Octavia E. Butler", "2004", "9780807083697"),
+		))
+	})
+	now := time.Date(2026, 11, 29, 6, 0, 0, 0, time.UTC)
+	r, _ := testResolver(t, StrategyOrdered, [][2]string{{SourceGoogleBooks, google.URL}}, func(c *Config) {
+		c.Now = func() time.Time { return now }
+	})
+	cache := PGCache{DB: pool}
+	resolve := func(q Query) Resolution {
+		t.Helper()
+		res, _, err := r.Resolve(ctx, []Query{q}, cache)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { _, err := StoreCache(ctx, tx, res, now); return err }); err != nil {
+			t.Fatal(err)
+		}
+		return res[0]
+	}
+	steps := []struct {
+		q          Query
+		isbn       string
+		fromCache  bool
+		whyCorrect string
+	}{
+		{Query{Title: "Kindred", Author: "Octavia E. Butler", Year: 1979}, "9780385137607", false, "first seen"},
+		{Query{Title: "Kindred: A Graphic Novel Adaptation", Author: "Butler, Octavia E.", Year: 2017}, "9781419709470", false, "another book (edition marks)"},
+		{Query{Title: "Kindred", Author: "Octavia Butler", Year: 2004}, "9780807083697", false, "another edition (year)"},
+		{Query{Title: "Kindred: A Novel", Author: "Butler, Octavia E.", Year: 1979}, "9780385137607", true, "the first edition again, spelled otherwise"},
+		{Query{Title: "Kindred: The Graphic Novel", Author: "Octavia E. Butler", Year: 2017}, "9781419709470", true, "the graphic novel again, its mark spelled otherwise"},
+	}
+	for _, s := range steps {
+		before := google.count()
+		got := resolve(s.q)
+		if got.ISBN13 != s.isbn || got.Cached != s.fromCache || (google.count() == before) != s.fromCache {
+			t.Errorf("%q (%d), %s: ISBN %s cached %v after %d calls; want %s cached %v",
+				s.q.Title, s.q.Year, s.whyCorrect, got.ISBN13, got.Cached, google.count()-before, s.isbn, s.fromCache)
+		}
+	}
+}

@@ -69,7 +69,7 @@ func TestOversizedSourceBodyFailsClearly(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st := newAttemptState()
+			st := newAttemptState(DefaultSetAsideAfter)
 			_, err = r.sources[0].search(context.Background(), st, Query{Title: "Dune", Author: "Frank Herbert"})
 			if !errors.Is(err, ErrBodyTooLarge) {
 				t.Fatalf("err = %v, want ErrBodyTooLarge", err)

@@ -29,7 +29,7 @@ func TestDecodeISBNdb(t *testing.T) {
 		want []candidate
 	}{
 		{"search: books key, numeric isbn13, authors as object, invalid checksum dropped", isbndbSearchBody, []candidate{
-			{source: "isbndb", isbn13: "9780441013593", title: "Dune", authors: []string{"Herbert, Frank"}, year: 2005, edition: true},
+			{source: "isbndb", isbn13: "9780441013593", title: "Dune: Deluxe Edition", authors: []string{"Herbert, Frank"}, year: 2005, edition: true},
 			{source: "isbndb", isbn13: "9780441172719", title: "Dune", authors: []string{"Frank Herbert"}, year: 1990, edition: true},
 		}},
 		{"batch: data key, ISBN-10 only becomes ISBN-13", isbndbBatchBody, []candidate{

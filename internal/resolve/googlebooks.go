@@ -66,6 +66,9 @@ type googleVolumes struct {
 }
 
 func decodeGoogleBooks(body []byte) ([]candidate, error) {
+	if err := expectJSON(body, "kind", "totalItems", "items"); err != nil {
+		return nil, fmt.Errorf("googlebooks: %w", err)
+	}
 	var v googleVolumes
 	if err := json.Unmarshal(body, &v); err != nil {
 		return nil, fmt.Errorf("googlebooks: decoding response: %w", err)

@@ -1,12 +1,15 @@
 package resolve
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +27,15 @@ const maxBody = 8 << 20
 // request fails rather than being decoded from a cut body.
 var ErrBodyTooLarge = errors.New("response body exceeds the size bound")
 
+// errNotTheAPI marks an answer that is not the API's at all: an HTML page (a captive portal, a
+// proxy's login or maintenance page) with status 200, a JSON object without the API's envelope,
+// or a diagnostic where results belong. Asking again at once does not help, so it is not retried;
+// it counts towards setting the source aside.
+var errNotTheAPI = errors.New("the answer is not the API's")
+
+// errSetAside marks a call to a source this attempt has set aside (see Config.SetAsideAfter).
+var errSetAside = errors.New("source set aside for this attempt")
+
 // errQuotaExhausted marks a source that said it will answer no more today. The attempt stops
 // calling it and reports it in Report.QuotaExhausted.
 var errQuotaExhausted = errors.New("quota exhausted")
@@ -38,6 +50,7 @@ const (
 	outcomeQuota                   // the source's quota is spent: stop calling it for this attempt
 	outcomeQuotaIfPersists         // a rate limit that becomes quota exhaustion if retries do not clear it
 	outcomeFail                    // a client-side or unexpected error: give up on this request
+	outcomeNotTheAPI               // a 2xx answer that is not the API's (errNotTheAPI): give up on this request
 )
 
 // classifier decides the outcome of one HTTP response from a source.
@@ -83,10 +96,56 @@ type attemptState struct {
 	failures  map[string]int
 	exhausted map[string]bool
 	order     []string // exhaustion in the order it was seen, for the report
+
+	// The circuit breaker: bad answers in a row per source (reset by any good answer), and the
+	// sources set aside for the rest of the attempt with the reason, in the order it happened.
+	setAsideAfter int
+	strikes       map[string]int
+	setAside      map[string]string
+	asideOrder    []string
 }
 
-func newAttemptState() *attemptState {
-	return &attemptState{calls: map[string]int{}, failures: map[string]int{}, exhausted: map[string]bool{}}
+func newAttemptState(setAsideAfter int) *attemptState {
+	return &attemptState{calls: map[string]int{}, failures: map[string]int{}, exhausted: map[string]bool{},
+		setAsideAfter: setAsideAfter, strikes: map[string]int{}, setAside: map[string]string{}}
+}
+
+// strike records one bad answer from a source (not the API's, undecodable, failed for good) and
+// sets the source aside once setAsideAfter of them come in a row; cause is kept as the reason.
+func (a *attemptState) strike(source string, cause string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.strikes[source]++
+	if _, done := a.setAside[source]; done || a.setAsideAfter <= 0 || a.strikes[source] < a.setAsideAfter {
+		return
+	}
+	a.setAside[source] = fmt.Sprintf("%d bad answers in a row, the last: %s", a.strikes[source], cause)
+	a.asideOrder = append(a.asideOrder, source)
+}
+
+// good records an answer the source's decoder accepted.
+func (a *attemptState) good(source string) {
+	a.mu.Lock()
+	a.strikes[source] = 0
+	a.mu.Unlock()
+}
+
+func (a *attemptState) isSetAside(source string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.setAside[source]
+	return ok
+}
+
+// unavailable reports why a source will not be called again in this attempt, or nil.
+func (a *attemptState) unavailable(source string) error {
+	if a.isExhausted(source) {
+		return fmt.Errorf("%s: %w", source, errQuotaExhausted)
+	}
+	if a.isSetAside(source) {
+		return fmt.Errorf("%s: %w", source, errSetAside)
+	}
+	return nil
 }
 
 func (a *attemptState) count(source string) {
@@ -138,8 +197,8 @@ type response struct {
 // do sends req under the source's rate limit, retrying transient failures, and counts every HTTP
 // request it sends (failed and retried ones included) in st. Errors never contain API keys.
 func (e *endpoint) do(ctx context.Context, st *attemptState, req request) (response, error) {
-	if st.isExhausted(e.name) {
-		return response{}, fmt.Errorf("%s: %w", e.name, errQuotaExhausted)
+	if err := st.unavailable(e.name); err != nil {
+		return response{}, err
 	}
 	select {
 	case e.inflight <- struct{}{}:
@@ -148,20 +207,31 @@ func (e *endpoint) do(ctx context.Context, st *attemptState, req request) (respo
 		return response{}, ctx.Err()
 	}
 	var lastErr error
+	lastStruck := false // the last failure was a bad answer already counted by the breaker
 	for attempt := 1; ; attempt++ {
-		if st.isExhausted(e.name) {
-			return response{}, fmt.Errorf("%s: %w", e.name, errQuotaExhausted)
+		if err := st.unavailable(e.name); err != nil {
+			return response{}, err
 		}
 		if err := e.limiter.Wait(ctx); err != nil {
 			return response{}, fmt.Errorf("%s: waiting for rate limit: %w", e.name, err)
 		}
 		resp, wait, out, err := e.once(ctx, st, req)
+		struck := false
 		if err == nil && out == outcomeOK && req.decode != nil {
 			if derr := req.decode(resp.body); derr != nil {
-				out, err = outcomeRetry, fmt.Errorf("%s: %s %s: %w", e.name, req.method, redactURL(req.url), derr)
+				struck = true
+				// A body that is not the API's is not asked for again; a cut or garbled one is.
+				out = outcomeRetry
+				if errors.Is(derr, errNotTheAPI) {
+					out = outcomeNotTheAPI
+				}
+				err = fmt.Errorf("%s: %s %s: %w", e.name, req.method, redactURL(req.url), derr)
+				st.strike(e.name, withoutURL(err, e.name, req))
 			}
 		}
+		lastStruck = struck
 		if err == nil && (out == outcomeOK || out == outcomeNoHits) {
+			st.good(e.name)
 			resp.noHits = out == outcomeNoHits
 			return resp, nil
 		}
@@ -172,12 +242,16 @@ func (e *endpoint) do(ctx context.Context, st *attemptState, req request) (respo
 		case outcomeQuota:
 			st.markExhausted(e.name)
 			return response{}, fmt.Errorf("%s: HTTP %d: %w", e.name, resp.status, errQuotaExhausted)
+		case outcomeNotTheAPI:
+			st.fail(e.name)
+			return response{}, err
 		case outcomeFail:
 			st.fail(e.name)
-			if err != nil {
-				return response{}, err
+			if err == nil {
+				err = fmt.Errorf("%s: %s %s: HTTP %d: %s", e.name, req.method, redactURL(req.url), resp.status, snippet(resp.body))
 			}
-			return response{}, fmt.Errorf("%s: %s %s: HTTP %d: %s", e.name, req.method, redactURL(req.url), resp.status, snippet(resp.body))
+			st.strike(e.name, withoutURL(err, e.name, req))
+			return response{}, err
 		}
 		// Retryable: a network error, 408, 429 or 5xx.
 		if err != nil {
@@ -195,7 +269,11 @@ func (e *endpoint) do(ctx context.Context, st *attemptState, req request) (respo
 				return response{}, fmt.Errorf("%s: rate limit persisted over %d requests: %w", e.name, attempt, errQuotaExhausted)
 			}
 			st.fail(e.name)
-			return response{}, fmt.Errorf("%s: giving up after %d requests: %w", e.name, attempt, lastErr)
+			err := fmt.Errorf("%s: giving up after %d requests: %w", e.name, attempt, lastErr)
+			if !lastStruck {
+				st.strike(e.name, withoutURL(err, e.name, req))
+			}
+			return response{}, err
 		}
 		if err := e.sleep(ctx, delay); err != nil {
 			return response{}, err
@@ -322,6 +400,51 @@ func redactErr(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// withoutURL is err's text without the source's name and the request's method and URL, which say nothing about why a
+// source was set aside and would make the attempt's summary long; errors keep them.
+func withoutURL(err error, source string, req request) string {
+	u := redactURL(req.url)
+	return strings.NewReplacer(req.method+" "+u+": ", "", u+": ", "", source+": ", "").Replace(err.Error())
+}
+
+// expectJSON checks that a body is the API's JSON object: an object carrying at least one of
+// the API's envelope keys. An HTML page, an empty body or another JSON value is errNotTheAPI; a
+// body cut mid-object is left to the decoder (a transient failure worth a retry).
+func expectJSON(body []byte, keys ...string) error {
+	b := bytes.TrimSpace(body)
+	switch {
+	case len(b) == 0:
+		return fmt.Errorf("%w: an empty body", errNotTheAPI)
+	case b[0] == '<':
+		return fmt.Errorf("%w: %s", errNotTheAPI, describeMarkup(b))
+	case b[0] != '{':
+		return fmt.Errorf("%w: not a JSON object: %s", errNotTheAPI, snippet(b))
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(b, &top); err != nil {
+		return nil
+	}
+	for _, k := range keys {
+		if _, ok := top[k]; ok {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: a JSON object without %s: %s", errNotTheAPI, strings.Join(keys, " or "), snippet(b))
+}
+
+var htmlTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+
+// describeMarkup names a markup body for an error: an HTML page by its title.
+func describeMarkup(b []byte) string {
+	if m := htmlTitle.FindSubmatch(b); m != nil {
+		return fmt.Sprintf("an HTML page (%q)", snippet(m[1]))
+	}
+	if bytes.Contains(bytes.ToLower(b[:min(len(b), 512)]), []byte("<html")) {
+		return "an HTML page"
+	}
+	return "markup: " + snippet(b)
 }
 
 // snippet is the start of a response body for an error message.

@@ -121,6 +121,7 @@ type isbndbBook struct {
 	Synopsis      flexString  `json:"synopsis"`
 	Synopsys      flexString  `json:"synopsys"` // ISBNdb's own misspelling, found in real data
 	Publisher     flexString  `json:"publisher"`
+	Binding       flexString  `json:"binding"`
 }
 
 // isbndbList is every list envelope ISBNdb uses: `books` (GET /books/{q}), `data` (POST /books,
@@ -141,15 +142,20 @@ func (l isbndbList) all() []isbndbBook {
 }
 
 func (b isbndbBook) candidates() []candidate {
-	title := string(b.Title)
+	// title_long carries the subtitle ("…: The Graphic Novel"), which may be all that tells an
+	// edition from the original; title alone often lacks it.
+	title := string(b.TitleLong)
 	if title == "" {
-		title = string(b.TitleLong)
+		title = string(b.Title)
 	}
-	return candidatesFrom(SourceISBNdb, title, b.Authors, yearOf(string(b.DatePublished)), true,
-		string(b.ISBN13), string(b.ISBN), string(b.ISBN10))
+	return withFormat(candidatesFrom(SourceISBNdb, title, b.Authors, yearOf(string(b.DatePublished)), true,
+		string(b.ISBN13), string(b.ISBN), string(b.ISBN10)), string(b.Binding))
 }
 
 func decodeISBNdb(body []byte) ([]candidate, error) {
+	if err := expectJSON(body, "books", "data", "book", "total"); err != nil {
+		return nil, fmt.Errorf("isbndb: %w", err)
+	}
 	var l isbndbList
 	if err := json.Unmarshal(body, &l); err != nil {
 		return nil, fmt.Errorf("isbndb: decoding response: %w", err)

@@ -1,6 +1,7 @@
 package resolve
 
 import (
+	"bytes"
 	"context"
 	"encoding/xml"
 	"fmt"
@@ -81,6 +82,9 @@ func (m *modsRecord) candidates() []candidate {
 	for _, t := range m.TitleInfo {
 		if t.Type == "" {
 			title = strings.TrimSpace(t.NonSort + t.Title)
+			if sub := strings.TrimSpace(t.SubTitle); sub != "" {
+				title += ": " + sub // the subtitle may say which edition this is
+			}
 			break
 		}
 	}
@@ -112,7 +116,7 @@ func (m *modsRecord) candidates() []candidate {
 }
 
 func (m *marcRecord) candidates() []candidate {
-	var title string
+	var title, subtitle string
 	var authors, raw []string
 	year := 0
 	for _, c := range m.Controlfields {
@@ -127,12 +131,18 @@ func (m *marcRecord) candidates() []candidate {
 				raw = append(raw, firstToken(sf.Value))
 			case d.Tag == "245" && sf.Code == "a":
 				title = strings.TrimRight(strings.TrimSpace(sf.Value), " /:;,.")
-			case (d.Tag == "100" || d.Tag == "700") && sf.Code == "a":
+			case d.Tag == "245" && sf.Code == "b":
+				// The remainder of the title: the subtitle, which may say which edition this is.
+				subtitle = strings.TrimRight(strings.TrimSpace(sf.Value), " /:;,.")
+			case (d.Tag == "100" || d.Tag == "700" || d.Tag == "110" || d.Tag == "710") && sf.Code == "a":
 				authors = append(authors, strings.TrimRight(strings.TrimSpace(sf.Value), " ,."))
 			case (d.Tag == "260" || d.Tag == "264") && sf.Code == "c" && year == 0:
 				year = yearOf(sf.Value)
 			}
 		}
+	}
+	if subtitle != "" {
+		title += ": " + subtitle
 	}
 	return candidatesFrom(SourceLOC, title, authors, year, true, raw...)
 }
@@ -140,6 +150,14 @@ func (m *marcRecord) candidates() []candidate {
 func decodeLOC(body []byte) ([]candidate, error) {
 	var r sruResponse
 	if err := xml.Unmarshal(body, &r); err != nil {
+		// A page that is not SRU at all (a portal, an error page) is not worth asking again;
+		// a cut SRU document is.
+		if b := bytes.TrimSpace(body); len(b) == 0 || !bytes.Contains(b[:min(len(b), 1024)], []byte("searchRetrieveResponse")) {
+			if len(b) == 0 {
+				return nil, fmt.Errorf("loc: %w: an empty body", errNotTheAPI)
+			}
+			return nil, fmt.Errorf("loc: %w: %s", errNotTheAPI, describeMarkup(b))
+		}
 		return nil, fmt.Errorf("loc: decoding SRU response: %w", err)
 	}
 	var out []candidate
@@ -153,7 +171,7 @@ func decodeLOC(body []byte) ([]candidate, error) {
 	}
 	if len(r.Records) == 0 && len(r.Diagnostics) > 0 {
 		d := r.Diagnostics[0]
-		return nil, fmt.Errorf("loc: SRU diagnostic %s: %s %s", d.URI, d.Message, d.Details)
+		return nil, fmt.Errorf("loc: %w: SRU diagnostic %s: %s %s", errNotTheAPI, d.URI, d.Message, d.Details)
 	}
 	return out, nil
 }

@@ -30,6 +30,7 @@ const openLibraryFields = "key,title,subtitle,author_name,first_publish_year,isb
 
 type openLibraryDoc struct {
 	Title            string   `json:"title"`
+	Subtitle         string   `json:"subtitle"`
 	AuthorName       []string `json:"author_name"`
 	FirstPublishYear int      `json:"first_publish_year"`
 	ISBN             []string `json:"isbn"`
@@ -43,6 +44,9 @@ type openLibraryDoc struct {
 }
 
 func decodeOpenLibrary(body []byte) ([]candidate, error) {
+	if err := expectJSON(body, "docs", "numFound", "num_found"); err != nil {
+		return nil, fmt.Errorf("openlibrary: %w", err)
+	}
 	var r struct {
 		Docs []openLibraryDoc `json:"docs"`
 	}
@@ -51,6 +55,8 @@ func decodeOpenLibrary(body []byte) ([]candidate, error) {
 	}
 	var out []candidate
 	for _, d := range r.Docs {
+		// The subtitle may be what tells an edition ("…: The Graphic Novel") from the original.
+		d.Title = withSubtitle(d.Title, d.Subtitle)
 		if d.Editions != nil {
 			for _, e := range d.Editions.Docs {
 				year := 0
@@ -61,7 +67,7 @@ func decodeOpenLibrary(body []byte) ([]candidate, error) {
 					}
 				}
 				title := e.Title
-				if title == "" {
+				if title == "" || (d.Subtitle != "" && !strings.Contains(title, ":")) {
 					title = d.Title
 				}
 				out = append(out, candidatesFrom(SourceOpenLibrary, title, d.AuthorName, year, year != 0, e.ISBN...)...)
@@ -88,10 +94,12 @@ func (s *openLibrary) search(ctx context.Context, st *attemptState, q Query) ([]
 // olEdition is the part of an edition record (/books/OL…M.json) the resolver reads. Author names
 // are not in it (only keys), so the work's names are carried over by the caller.
 type olEdition struct {
-	Title       string   `json:"title"`
-	PublishDate string   `json:"publish_date"`
-	ISBN13      []string `json:"isbn_13"`
-	ISBN10      []string `json:"isbn_10"`
+	PhysicalFormat string   `json:"physical_format"`
+	Title          string   `json:"title"`
+	Subtitle       string   `json:"subtitle"`
+	PublishDate    string   `json:"publish_date"`
+	ISBN13         []string `json:"isbn_13"`
+	ISBN10         []string `json:"isbn_10"`
 }
 
 // edition asks /isbn/{isbn}.json (a 302 to the edition record) for the publication year of one
@@ -102,15 +110,26 @@ func (s *openLibrary) edition(ctx context.Context, st *attemptState, work candid
 		return nil, fmt.Errorf("openlibrary: base URL: %w", err)
 	}
 	return s.ep.fetch(ctx, st, request{method: http.MethodGet, url: u}, func(body []byte) ([]candidate, error) {
+		if err := expectJSON(body, "title", "key", "isbn_13", "isbn_10"); err != nil {
+			return nil, fmt.Errorf("openlibrary: edition: %w", err)
+		}
 		var e olEdition
 		if err := json.Unmarshal(body, &e); err != nil {
 			return nil, fmt.Errorf("openlibrary: decoding edition: %w", err)
 		}
-		title := e.Title
+		title := withSubtitle(e.Title, e.Subtitle)
 		if title == "" {
 			title = work.title
 		}
 		year := yearOf(e.PublishDate)
-		return candidatesFrom(SourceOpenLibrary, title, work.authors, year, year != 0, append(e.ISBN13, e.ISBN10...)...), nil
+		return withFormat(candidatesFrom(SourceOpenLibrary, title, work.authors, year, year != 0, append(e.ISBN13, e.ISBN10...)...), e.PhysicalFormat), nil
 	})
+}
+
+// withSubtitle joins a title and its subtitle the way the title matcher reads them.
+func withSubtitle(title, subtitle string) string {
+	if title == "" || strings.TrimSpace(subtitle) == "" {
+		return title
+	}
+	return title + ": " + strings.TrimSpace(subtitle)
 }

@@ -54,6 +54,10 @@ const (
 type Query struct {
 	Title, Author string
 	Year          int // publication year; 0 when unknown
+	// Format is the edition format the model stated ("Hardcover", "Paperback", "eBook",
+	// "Audiobook"; anything else counts as unknown). It breaks ties between editions of the
+	// same year that sources describe with a binding.
+	Format string
 }
 
 // Resolution is the answer for one Query.
@@ -72,11 +76,22 @@ type Resolution struct {
 	Ambiguous bool
 }
 
+// SetAside is a source the attempt stopped calling because it kept answering with something
+// other than its API's answers (HTML pages, diagnostics, bodies that do not decode, oversized
+// bodies) or kept failing; the books it was not asked about count as Incomplete misses.
+type SetAside struct {
+	Source string `json:"source"`
+	Reason string `json:"reason"`
+}
+
 // Report tells what an attempt cost.
 type Report struct {
 	Calls          map[string]int // real HTTP requests per source name, failures and retries included
 	QuotaExhausted []string       // sources that reported their quota exhausted during this attempt
 	Failures       map[string]int // requests per source that failed for good (after retries)
+	// SetAside lists the sources set aside for the rest of the attempt, in the order it
+	// happened, with the reason (see Config.SetAsideAfter).
+	SetAside []SetAside
 }
 
 // SourceConfig configures one source of the chain.
@@ -128,9 +143,14 @@ type Config struct {
 	EditionLookups   int
 	Concurrency      int           // books resolved at once
 	NegativeCacheTTL time.Duration // a cached miss younger than this is trusted
-	Retry            RetryPolicy
-	UserAgent        string // identifies the app, as Open Library and Wikidata ask
-	Now              func() time.Time
+	// SetAsideAfter is how many bad answers in a row (an HTML page or diagnostic with status 200,
+	// a body that does not decode or is over the size bound, a request failed for good) set a
+	// source aside for the rest of the attempt, so that it is not retried for every book. Any
+	// good answer starts the count again. 0 means the default (DefaultSetAsideAfter).
+	SetAsideAfter int
+	Retry         RetryPolicy
+	UserAgent     string // identifies the app, as Open Library and Wikidata ask
+	Now           func() time.Time
 }
 
 // DefaultSourceConfig returns the defaults for a source: its real host and the rate the provider
@@ -156,6 +176,11 @@ func DefaultSourceConfig(name string) (SourceConfig, error) {
 	return c, nil
 }
 
+// DefaultSetAsideAfter is Config.SetAsideAfter's default: few enough that a source answering a
+// portal page costs a handful of requests, not one per book, and enough that a burst of cut
+// bodies from a source that is otherwise fine does not lose it.
+const DefaultSetAsideAfter = 5
+
 // DefaultConfig is the full chain with the frugal strategy: ISBNdb, Google Books, Open Library,
 // Library of Congress, Wikidata, Internet Archive.
 func DefaultConfig() Config {
@@ -176,6 +201,7 @@ func DefaultConfig() Config {
 		EditionLookups:             4,
 		Concurrency:                8,
 		NegativeCacheTTL:           30 * 24 * time.Hour,
+		SetAsideAfter:              DefaultSetAsideAfter,
 		Retry:                      RetryPolicy{MaxAttempts: 4, BaseDelay: 500 * time.Millisecond, MaxDelay: 8 * time.Second, MaxWait: 60 * time.Second},
 		UserAgent:                  "backfill-operator/1.0 (+https://github.com/ooheynerds/backfill-operator)",
 	}
@@ -225,6 +251,9 @@ func New(cfg Config, httpClient *http.Client) (*Resolver, error) {
 	}
 	if cfg.Retry.MaxAttempts <= 0 {
 		cfg.Retry.MaxAttempts = 1
+	}
+	if cfg.SetAsideAfter <= 0 {
+		cfg.SetAsideAfter = DefaultSetAsideAfter
 	}
 	if cfg.TitleThreshold <= 0 || cfg.TitleThreshold > 1 || cfg.AuthorThreshold <= 0 || cfg.AuthorThreshold > 1 {
 		return nil, fmt.Errorf("similarity thresholds must be in (0, 1], got title %v author %v", cfg.TitleThreshold, cfg.AuthorThreshold)
@@ -314,22 +343,23 @@ type bookState struct {
 	resolved   bool
 }
 
-// Resolve finds ISBN-13s for queries. Books whose key the cache knows cost no calls (a cached
-// miss counts only while younger than NegativeCacheTTL). Queries with the same key are resolved
-// once. The error is returned only when the cache cannot be read or ctx ends; source failures
+// Resolve finds ISBN-13s for queries. Books whose CacheKey the cache knows cost no calls (a
+// cached miss counts only while younger than NegativeCacheTTL). Queries with the same CacheKey
+// are resolved once. The error is returned only when the cache cannot be read or ctx ends; source failures
 // leave books unresolved and show in the Report.
 func (r *Resolver) Resolve(ctx context.Context, queries []Query, cache Cache) ([]Resolution, Report, error) {
-	st := newAttemptState()
+	st := newAttemptState(r.cfg.SetAsideAfter)
 	out := make([]Resolution, len(queries))
-	keys := make([]textmatch.Key, 0, len(queries))
+	ckeys := make([]CacheKey, len(queries))
+	keys := make([]CacheKey, 0, len(queries))
 	for i, q := range queries {
-		k := textmatch.KeyOf(q.Title, q.Author)
-		out[i] = Resolution{Query: q, Key: k}
-		if !slices.Contains(keys, k) {
-			keys = append(keys, k)
+		ckeys[i] = CacheKeyOf(q)
+		out[i] = Resolution{Query: q, Key: ckeys[i].Key}
+		if !slices.Contains(keys, ckeys[i]) {
+			keys = append(keys, ckeys[i])
 		}
 	}
-	cached := map[textmatch.Key]CacheEntry{}
+	cached := map[CacheKey]CacheEntry{}
 	if cache != nil && len(keys) > 0 {
 		var err error
 		if cached, err = cache.Lookup(ctx, keys); err != nil {
@@ -337,10 +367,12 @@ func (r *Resolver) Resolve(ctx context.Context, queries []Query, cache Cache) ([
 		}
 	}
 	now := r.cfg.Now()
-	books := map[textmatch.Key]*bookState{}
+	// Queries of one book and one edition are resolved once; the same book asked for with
+	// another year is another edition and is verified on its own.
+	books := map[CacheKey]*bookState{}
 	var todo []*bookState
 	for i, q := range queries {
-		k := out[i].Key
+		k := ckeys[i]
 		if e, ok := cached[k]; ok && (e.ISBN13 != "" || now.Sub(e.ResolvedAt) < r.cfg.NegativeCacheTTL) {
 			out[i].ISBN13, out[i].Source, out[i].Cached = e.ISBN13, e.Source, true
 			continue
@@ -349,7 +381,7 @@ func (r *Resolver) Resolve(ctx context.Context, queries []Query, cache Cache) ([
 			continue // nothing to search for
 		}
 		if books[k] == nil {
-			books[k] = &bookState{query: q, key: k}
+			books[k] = &bookState{query: q, key: k.Key}
 			todo = append(todo, books[k])
 		}
 	}
@@ -366,7 +398,7 @@ func (r *Resolver) Resolve(ctx context.Context, queries []Query, cache Cache) ([
 		}
 	}
 	for i := range out {
-		b := books[out[i].Key]
+		b := books[ckeys[i]]
 		if b == nil || out[i].Cached {
 			continue
 		}
@@ -383,6 +415,9 @@ func (r *Resolver) report(st *attemptState) Report {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	rep := Report{Calls: map[string]int{}, Failures: map[string]int{}, QuotaExhausted: slices.Clone(st.order)}
+	for _, s := range st.asideOrder {
+		rep.SetAside = append(rep.SetAside, SetAside{Source: s, Reason: st.setAside[s]})
+	}
 	for _, s := range r.sources {
 		rep.Calls[s.name] = st.calls[s.name]
 		if n := st.failures[s.name]; n > 0 {
@@ -415,7 +450,7 @@ func (r *Resolver) forEach(ctx context.Context, books []*bookState, fn func(b *b
 
 // ask runs one source's search for a book and records the outcome on it.
 func (r *Resolver) ask(ctx context.Context, st *attemptState, s source, b *bookState) {
-	if st.isExhausted(s.name) {
+	if st.unavailable(s.name) != nil {
 		b.incomplete = true
 		return
 	}
@@ -512,7 +547,7 @@ func (r *Resolver) confirm(ctx context.Context, st *attemptState, paid source, b
 	}
 	size := max(1, paid.ep.cfg.BatchSize)
 	for chunk := range slices.Chunk(isbns, size) {
-		if st.isExhausted(paid.name) {
+		if st.unavailable(paid.name) != nil {
 			break
 		}
 		found, err := bl.lookup(ctx, st, chunk)
@@ -596,7 +631,8 @@ func (r *Resolver) pinEdition(ctx context.Context, st *attemptState, b *bookStat
 		return
 	}
 	for _, c := range open[:min(len(open), r.cfg.EditionLookups)] {
-		if st.isExhausted(SourceOpenLibrary) {
+		if st.unavailable(SourceOpenLibrary) != nil {
+			b.incomplete = true
 			return
 		}
 		eds, err := ol.edition(ctx, st, c)

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/ooheynerds/backfill-operator/internal/isbn"
 	"github.com/ooheynerds/backfill-operator/internal/textmatch"
@@ -16,7 +17,8 @@ type candidate struct {
 	isbn13  string // checksum-valid ISBN-13
 	title   string
 	authors []string
-	year    int // 0 when the source gave none
+	year    int    // 0 when the source gave none
+	format  string // canonical format of this ISBN's edition (see canonicalFormat); "" when unknown
 	// edition says the year belongs to this ISBN's edition. Open Library's search gives a work's
 	// first publication year and the ISBNs of all its editions, which is not edition-level.
 	edition bool
@@ -95,15 +97,18 @@ func (r *Resolver) verified(q Query, c candidate) bool {
 }
 
 // choose picks the book's ISBN among its candidates, or reports none. Every candidate is
-// verified first; an ISBN that any source places in an edition of the wrong year is excluded
-// even where another source offered it without a year. Among the rest it prefers an ISBN whose
-// edition year is confirmed, then the edition closest to the book's year, then the one most
-// sources agree on, then the most preferred source.
+// verified first (title, every author, year, edition marks); an ISBN that any source places in
+// an edition of the wrong year is excluded even where another source offered it without a year.
+// Among the rest it prefers an ISBN whose edition year is confirmed, then the edition closest to
+// the book's year, then the one most sources agree on, then one in the format the model stated,
+// then the most preferred source, then the better title and author score. Candidates equal on
+// all of these are ambiguous: no ISBN.
 func (r *Resolver) choose(q Query, cands []candidate) (choice, bool) {
 	type group struct {
 		isbn13       string
 		sources      []string
 		editionMatch bool
+		formatMatch  bool // a source describes this ISBN's edition in the format the model stated
 		wrongEdition bool
 		yearDistance int // between the book and the closest edition-level year; large when unknown
 		score        float64
@@ -131,12 +136,15 @@ func (r *Resolver) choose(q Query, cands []candidate) (choice, bool) {
 				g.yearDistance = min(g.yearDistance, max(c.year-q.Year, q.Year-c.year))
 			}
 		}
+		if f := canonicalFormat(q.Format); f != "" && c.format == f {
+			g.formatMatch = true
+		}
 		t, a := similarity(q, c)
 		g.score = max(g.score, t+a)
 	}
 	tied = func(a, b *group) bool {
 		return a.editionMatch == b.editionMatch && a.yearDistance == b.yearDistance && len(a.sources) == len(b.sources) &&
-			r.rank[a.sources[0]] == r.rank[b.sources[0]] && a.score == b.score
+			a.formatMatch == b.formatMatch && r.rank[a.sources[0]] == r.rank[b.sources[0]] && a.score == b.score
 	}
 	var ok []*group
 	for _, g := range groups {
@@ -161,6 +169,12 @@ func (r *Resolver) choose(q Query, cands []candidate) (choice, bool) {
 		if c := cmp.Compare(len(b.sources), len(a.sources)); c != 0 {
 			return c
 		}
+		if a.formatMatch != b.formatMatch {
+			if a.formatMatch {
+				return -1
+			}
+			return 1
+		}
 		if c := cmp.Compare(r.rank[a.sources[0]], r.rank[b.sources[0]]); c != 0 {
 			return c
 		}
@@ -173,4 +187,34 @@ func (r *Resolver) choose(q Query, cands []candidate) (choice, bool) {
 	}
 	best := ok[0]
 	return choice{isbn13: best.isbn13, source: best.sources[0], agreeing: best.sources, strong: best.editionMatch}, true
+}
+
+// canonicalFormat reads a model's format or a source's binding ("Hardcover", "Mass Market
+// Paperback", "Kindle Edition", "Audio CD") as one of hardcover, paperback, ebook, audiobook, or
+// "" when it says none of them.
+func canonicalFormat(f string) string {
+	f = strings.ToLower(f)
+	switch {
+	case f == "":
+		return ""
+	case strings.Contains(f, "audio") || strings.Contains(f, "mp3"):
+		return "audiobook"
+	case strings.Contains(f, "ebook") || strings.Contains(f, "e-book") || strings.Contains(f, "kindle") ||
+		strings.Contains(f, "epub") || strings.Contains(f, "digital"):
+		return "ebook"
+	case strings.Contains(f, "paper") || strings.Contains(f, "mass market") || strings.Contains(f, "pbk"):
+		return "paperback"
+	case strings.Contains(f, "hard") || strings.Contains(f, "cloth") || strings.Contains(f, "library binding"):
+		return "hardcover"
+	}
+	return ""
+}
+
+// withFormat sets the edition format a source described on its candidates.
+func withFormat(cands []candidate, binding string) []candidate {
+	f := canonicalFormat(binding)
+	for i := range cands {
+		cands[i].format = f
+	}
+	return cands
 }

@@ -51,6 +51,9 @@ type sparqlResults struct {
 }
 
 func decodeWikidata(body []byte) ([]candidate, error) {
+	if err := expectJSON(body, "results", "head"); err != nil {
+		return nil, fmt.Errorf("wikidata: %w", err)
+	}
 	var r sparqlResults
 	if err := json.Unmarshal(body, &r); err != nil {
 		return nil, fmt.Errorf("wikidata: decoding SPARQL results: %w", err)

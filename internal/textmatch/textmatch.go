@@ -14,12 +14,19 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Key is the identity of a book: its normalised title and normalised first author.
+// Key is the identity of a book: its normalised title and normalised first author. An edition
+// whose title carries edition marks (see EditionMarks) is another book than the bare title, so
+// its marks are part of Title, in brackets ("pride and prejudice [graphic novel]"), which no
+// normalised title contains.
 type Key struct{ Title, Author string }
 
 // KeyOf returns the identity of the book with this title and author.
 func KeyOf(title, author string) Key {
-	return Key{Title: NormalizeTitle(title), Author: NormalizeAuthor(author)}
+	t := NormalizeTitle(title)
+	if marks := EditionMarks(title); len(marks) > 0 && t != "" {
+		t += " [" + strings.Join(marks, ", ") + "]"
+	}
+	return Key{Title: t, Author: NormalizeAuthor(author)}
 }
 
 // fold lower-cases s and removes diacritics. Compatibility decomposition can produce upper-case
@@ -30,19 +37,42 @@ func fold(s string) string {
 	for range 4 {
 		var b strings.Builder
 		b.Grow(len(s))
+		var base rune
 		for _, r := range norm.NFKD.String(s) {
 			if unicode.Is(unicode.Mn, r) {
-				continue
+				if droppable(base, r) {
+					continue
+				}
+			} else {
+				base = r
 			}
 			b.WriteRune(unicode.ToLower(r))
 		}
-		next := b.String()
+		next := norm.NFC.String(b.String())
 		if next == s {
 			break
 		}
 		s = next
 	}
 	return s
+}
+
+// droppable reports whether a combining mark on base is a diacritic readers and catalogues
+// ignore. That holds for accents on Latin, Greek and Cyrillic letters and for the optional vowel
+// points of Arabic and Hebrew. It does not hold for the Cyrillic breve ("й" is its own letter:
+// "мой" is not "мои"), nor for marks that change a letter elsewhere: the Japanese voicing marks
+// ("が" is not "か"), Indic vowel signs and Thai vowels and tones are kept.
+func droppable(base, mark rune) bool {
+	switch {
+	case base == 0:
+		return true
+	case unicode.Is(unicode.Cyrillic, base):
+		return mark != '\u0306'
+	case unicode.In(base, unicode.Latin, unicode.Greek, unicode.Arabic, unicode.Hebrew, unicode.Common):
+		return true
+	default:
+		return false
+	}
 }
 
 // foldLetters spells the letters that Unicode does not decompose the way readers and catalogues
@@ -52,7 +82,7 @@ func fold(s string) string {
 var foldLetters = strings.NewReplacer(
 	"ß", "ss", "ẞ", "ss", "œ", "oe", "Œ", "oe", "æ", "ae", "Æ", "ae", "ø", "o", "Ø", "o",
 	"ł", "l", "Ł", "l", "þ", "th", "Þ", "th", "ð", "d", "Ð", "d", "đ", "d", "Đ", "d",
-	"ı", "i", "ħ", "h", "Ħ", "h", "ŀ", "l", "Ŀ", "l", "ŧ", "t", "Ŧ", "t", "ĸ", "k",
+	"ı", "i", "ς", "σ", "ħ", "h", "Ħ", "h", "ŀ", "l", "Ŀ", "l", "ŧ", "t", "Ŧ", "t", "ĸ", "k",
 	// Punctuation that compatibility decomposition leaves alone but that separates like its
 	// ASCII counterpart: the ideographic full stop and comma, and CJK brackets.
 	"。", ".", "、", ",", "【", "[", "】", "]", "「", "\"", "」", "\"", "『", "\"", "』", "\"",
@@ -78,7 +108,8 @@ func words(s string) []string {
 		case r == '&':
 			b.WriteString(" and ")
 		case isApostrophe(r):
-		case unicode.IsLetter(r) || unicode.IsNumber(r):
+		case unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r):
+			// Marks that fold kept belong to their letter (Thai tones, Indic vowel signs).
 			b.WriteRune(r)
 		default:
 			b.WriteByte(' ')
@@ -163,24 +194,79 @@ var surnameParticles = map[string]bool{
 	"van": true, "von": true, "der": true, "den": true, "ten": true, "ter": true, "st": true, "mac": true, "al": true, "bin": true,
 }
 
-// firstAuthor cuts a credit line down to its first author. "and", "&", "with" and ';' always
-// separate authors; a comma separates authors unless the text before it is a bare surname
-// ("Rowling, J. K.") or the text after it is a suffix ("King, Stephen, Jr.").
-func firstAuthor(s string) string {
+// authorSeparators separate two people in a credit line; ';' always separates credits, the
+// others only between people (see groupOrganisations).
+// "y" is left out: "José Ortega y Gasset" is one man.
+var authorSeparators = []string{" and ", " & ", " with ", " und ", " et "}
+
+// splitCredit cuts a credit line into the people and organisations it names, each as folded
+// words joined by single spaces, in credit order. ';' always separates credits; "and", "&",
+// "with" separate people, but not the parts of an organisation's name ("Procter & Gamble
+// Company", "Council on Climate and Security"). A comma separates people unless it inverts one
+// name: the text before it is a bare surname ("Rowling, J. K.", "Le Guin, Ursula K.") or the
+// text after it is given names ("García Márquez, Gabriel"); a generational suffix after a comma
+// ("King, Stephen, Jr.") belongs to the name before it.
+func splitCredit(s string) []string {
 	s = lifeDates.ReplaceAllString(stripBracketed(width(s)), "")
-	lower := " " + fold(s) + " "
-	cut := len(lower)
-	for _, sep := range []string{" and ", " & ", " with ", ";", " und ", " et "} {
-		if i := strings.Index(lower, sep); i > 0 && i < cut {
-			cut = i
+	var out []string
+	for credit := range strings.SplitSeq(fold(s), ";") {
+		segments := []string{" " + credit + " "}
+		for _, sep := range authorSeparators {
+			var next []string
+			for _, seg := range segments {
+				next = append(next, strings.Split(seg, sep)...)
+			}
+			segments = next
+		}
+		for _, g := range groupOrganisations(segments) {
+			if ws := words(g); isCorporate(ws) {
+				for len(ws) > 1 && articles[ws[0]] {
+					ws = ws[1:]
+				}
+				out = append(out, strings.Join(ws, " "))
+				continue
+			}
+			out = append(out, people(g)...)
 		}
 	}
-	head := strings.TrimSpace(lower[:cut])
-	if head == "" {
-		head = strings.TrimSpace(lower)
+	return out
+}
+
+// groupOrganisations joins the segments of a credit that belong to one organisation's name: one
+// or more single words before a segment with an organisation word ("procter" + "gamble company")
+// and a single word after it ("council on climate" + "security"). Other segments stay apart.
+func groupOrganisations(segments []string) []string {
+	var out []string
+	var pending []string // single-word segments that may start an organisation's name
+	flush := func() { out, pending = append(out, pending...), nil }
+	lastOrg := false
+	for _, seg := range segments {
+		ws := words(seg)
+		switch {
+		case len(ws) == 0:
+			continue
+		case isCorporate(ws):
+			out = append(out, strings.Join(append(pending, seg), " and "))
+			pending, lastOrg = nil, true
+		case len(ws) == 1 && lastOrg && len(pending) == 0:
+			out[len(out)-1] += " and " + seg
+		case len(ws) == 1:
+			pending = append(pending, seg)
+			lastOrg = false
+		default:
+			flush()
+			out = append(out, seg)
+			lastOrg = false
+		}
 	}
+	flush()
+	return out
+}
+
+// people reads one credit segment without organisations into the people it names.
+func people(seg string) []string {
 	var parts []string
-	for p := range strings.SplitSeq(head, ",") {
+	for p := range strings.SplitSeq(seg, ",") {
 		ws := words(p)
 		if len(ws) == 0 {
 			continue
@@ -190,16 +276,47 @@ func firstAuthor(s string) string {
 		}
 		parts = append(parts, strings.Join(ws, " "))
 	}
-	switch {
-	case len(parts) == 0:
-		return ""
-	case len(parts) == 1:
-		return parts[0]
+	var out []string
+	for i := 0; i < len(parts); i++ {
+		if i+1 < len(parts) && (isBareSurname(parts[i]) || isGivenNames(parts[i+1])) {
+			out = append(out, parts[i+1]+" "+parts[i])
+			i++
+			continue
+		}
+		out = append(out, parts[i])
 	}
-	if isBareSurname(parts[0]) || isGivenNames(parts[1]) {
-		return parts[1] + " " + parts[0]
+	return out
+}
+
+// corporateWords mark a credit as an organisation's: such a credit is one author even when it
+// contains "and", "&" or commas ("Procter & Gamble Company", "Editors of Time-Life Books").
+var corporateWords = map[string]bool{
+	"society": true, "association": true, "institute": true, "institution": true, "corporation": true,
+	"corp": true, "company": true, "co": true, "inc": true, "ltd": true, "llc": true, "llp": true, "plc": true, "gmbh": true, "ag": true,
+	"group": true, "council": true, "committee": true, "university": true, "press": true,
+	"foundation": true, "editors": true, "staff": true, "department": true, "agency": true,
+	"bureau": true, "organization": true, "organisation": true, "commission": true, "museum": true,
+	"academy": true, "center": true, "centre": true, "trust": true, "ministry": true,
+	"federation": true, "publications": true, "publishing": true, "magazine": true, "studios": true,
+	"collective": true, "coalition": true, "nations": true, "board": true, "office": true,
+}
+
+// isCorporate reports a credit that names an organisation rather than people.
+func isCorporate(ws []string) bool {
+	for _, w := range ws {
+		if corporateWords[w] {
+			return true
+		}
 	}
-	return parts[0]
+	return false
+}
+
+// firstAuthor is the first person (or the organisation) a credit line names.
+func firstAuthor(s string) string {
+	if all := splitCredit(s); len(all) > 0 {
+		return all[0]
+	}
+	return ""
 }
 
 // lifeDates are the birth and death years library headings add ("García Márquez, Gabriel,
@@ -232,12 +349,31 @@ func isBareSurname(name string) bool {
 	return true
 }
 
-// NormalizeAuthor returns the comparable form of an author credit: the first author only, folded
-// like titles, "Last, First" turned into "first last", suffixes such as "Jr." dropped, initials
-// split into single letters ("J.K." -> "j k"), and middle initials dropped when a full first name
-// is present ("George R. R. Martin" -> "george martin"), because catalogues disagree on them.
-func NormalizeAuthor(s string) string {
-	ws := words(firstAuthor(s))
+// NormalizeAuthor returns the comparable form of an author credit: the first author only (see
+// Authors), folded like titles, "Last, First" turned into "first last", suffixes such as "Jr."
+// dropped, initials split into single letters ("J.K." -> "j k"), and middle initials dropped
+// when a full first name is present ("George R. R. Martin" -> "george martin"), because
+// catalogues disagree on them.
+func NormalizeAuthor(s string) string { return normalizePerson(firstAuthor(s)) }
+
+// Authors returns the comparable form (see NormalizeAuthor) of every author a credit line names,
+// in credit order: "Pratchett, Terry; Gaiman, Neil" gives "terry pratchett" and "neil gaiman",
+// "Ernst & Young" one organisation.
+func Authors(s string) []string {
+	var out []string
+	for _, a := range splitCredit(s) {
+		if n := normalizePerson(a); n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func normalizePerson(name string) string {
+	ws := strings.Fields(name)
+	if isCorporate(ws) {
+		return name
+	}
 	for len(ws) > 1 && nameSuffixes[ws[len(ws)-1]] {
 		ws = ws[:len(ws)-1]
 	}
@@ -254,17 +390,27 @@ func NormalizeAuthor(s string) string {
 	return strings.Join(ws, " ")
 }
 
-// splitGluedInitials turns a leading all-consonant two-letter given name such as "jk" (from
-// "JK Rowling") into initials. Only given names (not the last word) are considered.
+// splitGluedInitials turns a leading all-consonant given name of two or three letters such as
+// "jk" (from "JK Rowling") or "jrr" into initials. Only given names (not the last word) are
+// considered.
 func splitGluedInitials(ws []string) []string {
 	if len(ws) < 2 {
 		return ws
 	}
 	r := []rune(ws[0])
-	if len(r) != 2 || isVowel(r[0]) || isVowel(r[1]) || !unicode.IsLetter(r[0]) || !unicode.IsLetter(r[1]) {
+	if len(r) < 2 || len(r) > 3 {
 		return ws
 	}
-	return append([]string{string(r[0]), string(r[1])}, ws[1:]...)
+	for _, c := range r {
+		if isVowel(c) || !unicode.IsLetter(c) {
+			return ws
+		}
+	}
+	out := make([]string, 0, len(ws)+len(r))
+	for _, c := range r {
+		out = append(out, string(c))
+	}
+	return append(out, ws[1:]...)
 }
 
 func isVowel(r rune) bool { return strings.ContainsRune("aeiouy", r) }
@@ -337,12 +483,24 @@ func TitleSimilarity(a, b string) float64 {
 	return min(levenshteinSimilarity(na, nb), wordAgreement(strings.Fields(na), strings.Fields(nb)))
 }
 
-// AuthorSimilarity scores two author credits from 0 to 1. Surnames must agree (allowing a typo in
-// a long one); given names then decide the score: identical given names give 1, an initial that
-// fits a full name ("J. K. Rowling" vs "Joanne Rowling") 0.8, a credit without given names 0.75
-// and two different full given names 0.3.
+// AuthorSimilarity scores two author credits from 0 to 1: the best agreement between any author
+// of one and any author of the other (see Authors), so that "Neil Gaiman and Terry Pratchett"
+// agrees with "Pratchett, Terry; Gaiman, Neil" and with a catalogue that lists only one of them.
+// For two people, surnames must agree (allowing a typo in a long one); given names then decide
+// the score: identical given names give 1, an initial that fits a full name ("J. K. Rowling" vs
+// "Joanne Rowling") 0.8, a credit without given names 0.75 and two different full given names
+// 0.3. Organisations are compared word by word, and never agree with a person.
 func AuthorSimilarity(a, b string) float64 {
-	na, nb := NormalizeAuthor(a), NormalizeAuthor(b)
+	best := 0.0
+	for _, x := range Authors(a) {
+		for _, y := range Authors(b) {
+			best = max(best, personSimilarity(x, y))
+		}
+	}
+	return best
+}
+
+func personSimilarity(na, nb string) float64 {
 	if na == nb {
 		if na == "" {
 			return 0
@@ -352,6 +510,12 @@ func AuthorSimilarity(a, b string) float64 {
 	wa, wb := strings.Fields(na), strings.Fields(nb)
 	if len(wa) == 0 || len(wb) == 0 {
 		return 0
+	}
+	if ca, cb := isCorporate(wa), isCorporate(wb); ca || cb {
+		if !ca || !cb {
+			return 0
+		}
+		return min(levenshteinSimilarity(na, nb), wordAgreement(wa, wb))
 	}
 	surnameA, surnameB := wa[len(wa)-1], wb[len(wb)-1]
 	if !sameWord(surnameA, surnameB) {
@@ -389,9 +553,19 @@ func initialFits(x, y string) bool {
 // a different edition from the one of the bare title: an adaptation, an illustrated or graphic
 // edition, a companion, a summary. Two titles whose marks differ are never the same book.
 var editionMarks = []string{
-	"graphic novel", "illustrated", "companion", "adaptation", "adapted", "study guide", "summary",
-	"workbook", "young readers", "coloring book", "abridged", "annotated", "screenplay", "movie tie in",
-	"picture book", "manga", "activity book", "reader s guide", "readers guide",
+	"graphic novel", "graphic history", "graphic adaptation", "graphic memoir", "illustrated",
+	"companion", "adaptation", "adapted", "study guide", "summary", "workbook", "young readers",
+	"young reader", "for kids", "coloring book", "colouring book", "abridged", "annotated",
+	"screenplay", "movie tie in", "picture book", "manga", "activity book", "readers guide",
+	"large print", "pop up", "board book", "box set", "boxed set", "cookbook", "novelization",
+}
+
+// markSpellings names one mark for the ways of writing it, so that "A Graphic History" and "The
+// Graphic Novel", or "Young Reader's Edition" and "for Young Readers", count as the same mark.
+var markSpellings = map[string]string{
+	"graphic history": "graphic novel", "graphic adaptation": "graphic novel", "graphic memoir": "graphic novel",
+	"young reader": "young readers", "for kids": "young readers", "colouring book": "coloring book",
+	"boxed set": "box set", "adapted": "adaptation",
 }
 
 // EditionMarks returns the edition marks (see editionMarks) a title carries anywhere, sorted.
@@ -399,9 +573,20 @@ func EditionMarks(title string) []string {
 	joined := " " + strings.Join(words(width(title)), " ") + " "
 	var out []string
 	for _, m := range editionMarks {
-		if strings.Contains(joined, " "+m+" ") && !slices.Contains(out, m) {
+		if !strings.Contains(joined, " "+m+" ") {
+			continue
+		}
+		if same, ok := markSpellings[m]; ok {
+			m = same
+		}
+		if !slices.Contains(out, m) {
 			out = append(out, m)
 		}
+	}
+	// A graphic novel of a prose book is its adaptation: "A Graphic Novel Adaptation" and "The
+	// Graphic Novel" name one edition.
+	if slices.Contains(out, "graphic novel") {
+		out = slices.DeleteFunc(out, func(m string) bool { return m == "adaptation" })
 	}
 	slices.Sort(out)
 	return out

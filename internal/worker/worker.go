@@ -199,7 +199,7 @@ func (r *Runner) run(ctx context.Context, a *attempt, now func() time.Time) erro
 	// 3. Resolve, cache first.
 	queries := make([]resolve.Query, len(books))
 	for i, b := range books {
-		queries[i] = resolve.Query{Title: b.Title, Author: b.Author, Year: b.PublicationYear}
+		queries[i] = resolve.Query{Title: b.Title, Author: b.Author, Year: b.PublicationYear, Format: string(b.Format)}
 	}
 	resolutions, report, err := resolver.Resolve(ctx, queries, resolve.PGCache{DB: a.dbPool})
 	for name, n := range report.Calls {

@@ -93,9 +93,9 @@ func archiveDoc(b *Book, fields []string) map[string]any {
 	var creator any = b.Author
 	switch v % 3 {
 	case 1:
-		creator = []string{invertName(b.Author)}
+		creator = b.Headings()
 	case 2:
-		creator = invertName(b.Author) + ", 1960-"
+		creator = b.Heading() + ", 1960-"
 	}
 	isbns := []string{b.ISBN13}
 	if v%2 == 0 {

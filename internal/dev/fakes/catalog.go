@@ -46,6 +46,10 @@ const (
 	DecoySameTitleOtherAuthor DecoyVariant = "same-title-other-author"
 	DecoyOtherEdition         DecoyVariant = "other-edition"
 	DecoySubtitleVariant      DecoyVariant = "subtitle-variant"
+	// DecoyEditionLookalike is another edition of the same title by the same author in the same
+	// month — a graphic novel, an illustrated, young readers', abridged or annotated edition —
+	// that only its subtitle and format tell apart.
+	DecoyEditionLookalike DecoyVariant = "edition-lookalike"
 )
 
 var sourceOrder = []string{SourceISBNdb, SourceGoogleBooks, SourceOpenLibrary, SourceLOC, SourceWikidata, SourceArchive}
@@ -105,6 +109,12 @@ type Book struct {
 	Rank         int          `json:"rank"` // notables: 0 is the month's most significant book
 	Pages        int          `json:"pages"`
 
+	// heading is the author as library catalogues and ISBNdb file it ("García Lorente, Marisol",
+	// an organisation as itself); "" means the plain "Surname, Given" inversion of Author.
+	heading string
+	// coauthors are the further authors of a book written by several, each as {name, heading};
+	// Author is then the credit line "First and Second".
+	coauthors [][2]string
 	day       int
 	workID    int // shared by editions of one work (Open Library groups by it)
 	editionID int
@@ -117,6 +127,50 @@ func (b Book) FullTitle() string {
 		return b.Title
 	}
 	return b.Title + ": " + b.Subtitle
+}
+
+// Heading is the author as catalogues file it: "Surname, Given" with compound and particle
+// surnames kept whole ("García Lorente, Marisol", "van der Berg, Pieter"), an organisation as
+// itself.
+func (b Book) Heading() string { return strings.Join(b.Headings(), "; ") }
+
+// Authors lists the book's authors by name, one entry each, as sources that keep authors apart
+// (ISBNdb, Google Books, Open Library) list them.
+func (b Book) Authors() []string {
+	if len(b.coauthors) == 0 {
+		return []string{b.Author}
+	}
+	out := []string{b.firstAuthor()}
+	for _, c := range b.coauthors {
+		out = append(out, c[0])
+	}
+	return out
+}
+
+// Headings lists the book's authors as catalogues file them.
+func (b Book) Headings() []string {
+	first := b.heading
+	if first == "" {
+		first = invertName(b.firstAuthor())
+	}
+	out := []string{first}
+	for _, c := range b.coauthors {
+		out = append(out, c[1])
+	}
+	return out
+}
+
+func (b Book) firstAuthor() string {
+	if len(b.coauthors) == 0 {
+		return b.Author
+	}
+	first, _, _ := strings.Cut(b.Author, " and ")
+	return first
+}
+
+// corporate reports an organisation's credit, whose heading is the name itself.
+func (b Book) corporate() bool {
+	return b.heading != "" && (b.heading == b.Author || strings.Contains(b.heading, ". Editors"))
 }
 
 // Catalog is the deterministic fixture every fake serves from.
@@ -474,10 +528,82 @@ func (g *generator) month(year, month int) []Book {
 		fictional = append(fictional, f)
 	}
 
+	notables, decoys = g.lookalikes(year, month, famousCount, notables, decoys, &slot)
+
 	out := make([]Book, 0, len(notables)+len(decoys)+len(fictional))
 	out = append(out, notables...)
 	out = append(out, decoys...)
 	return append(out, fictional...)
+}
+
+// lookalikes adds the shapes real catalogues have and the generated months lack, from a random
+// stream of their own so that every book generated before keeps its title, author and ISBN:
+//   - two edition look-alike decoys: the same title by the same author in the same month, told
+//     apart only by an edition subtitle and its format (the famous book first, when there is one);
+//   - one notable that is itself such an edition of an earlier notable of the month (a model may
+//     propose both, and the merge and the resolver must keep them apart);
+//   - one notable by an author whose heading is compound, has a particle, or is an organisation.
+func (g *generator) lookalikes(year, month, famousCount int, notables, decoys []Book, slot *int) ([]Book, []Book) {
+	r := rand.New(rand.NewPCG(seedFor("lookalike", fmt.Sprint(year)), seedFor("lookalike", fmt.Sprint(month))))
+	var originals []int
+	for i := 0; i < famousCount; i++ {
+		originals = append(originals, i)
+	}
+	for _, i := range r.Perm(min(len(notables), 14)) {
+		if i >= famousCount && notables[i].Subtitle == "" {
+			originals = append(originals, i)
+		}
+	}
+	edition := func(n Book, variant int) Book {
+		e := editionSubtitles[variant%len(editionSubtitles)]
+		*slot++
+		b := Book{Title: n.Title, Subtitle: e.subtitle, Author: n.Author, heading: n.heading, Publisher: e.publisher,
+			Format: e.format, Year: n.Year, Month: n.Month, Pages: 90 + r.IntN(300), day: 1 + r.IntN(28),
+			workID: g.newWork(), editionID: g.newEdition(), authorID: n.authorID}
+		b.ISBN13 = g.isbnFor(year, month, *slot, false)
+		b.ISBN10 = ISBN10From13(b.ISBN13)
+		return b
+	}
+	for k, i := range originals[:min(2, len(originals))] {
+		d := edition(notables[i], r.IntN(len(editionSubtitles))+k)
+		d.Kind, d.Variant, d.DecoyOf = KindDecoy, DecoyEditionLookalike, notables[i].ISBN13
+		d.Significance = "Another edition of the same title, told apart by its subtitle"
+		d.KnownBy = SourcesOf(SourceISBNdb, SourceGoogleBooks, SourceOpenLibrary)
+		decoys = append(decoys, d)
+	}
+	if len(originals) > 2 {
+		n := notables[originals[2]]
+		e := edition(n, r.IntN(len(editionSubtitles)))
+		e.Kind, e.Significance = KindNotable, "A celebrated "+strings.ToLower(e.Subtitle)+" of the month's novel"
+		// The edition is indexed where its original is, among the sources that carry subtitles.
+		e.KnownBy = n.KnownBy & SourcesOf(SourceISBNdb, SourceGoogleBooks, SourceOpenLibrary, SourceLOC)
+		notables = append(notables, e)
+	}
+	a := pick(r, headingAuthors)
+	title, _ := g.title(r)
+	*slot++
+	var coauthors [][2]string
+	name := a.name
+	// Every other month the book has a second author, credited "First and Second".
+	if (year*12+month)%2 == 0 && a.name != a.heading {
+		other := g.person(r)
+		coauthors = [][2]string{{other, invertName(other)}}
+		name += " and " + other
+	}
+	b := Book{Title: title, Author: name, heading: a.heading, coauthors: coauthors, Publisher: pick(r, hardcoverPublishers),
+		Format: "Hardcover", Year: year, Month: month, Significance: g.significance(r, year, month),
+		Kind: KindNotable, Pages: 180 + r.IntN(400), day: 1 + r.IntN(28),
+		workID: g.newWork(), editionID: g.newEdition(), authorID: g.authorID(name)}
+	b.ISBN13 = g.isbnFor(year, month, *slot, false)
+	b.ISBN10 = ISBN10From13(b.ISBN13)
+	if cov := coverage(year, month); r.Float64() < cov {
+		b.KnownBy = SourcesOf(SourceISBNdb, SourceGoogleBooks, SourceOpenLibrary, SourceLOC)
+	}
+	notables = append(notables, b)
+	for i := range notables {
+		notables[i].Rank = i
+	}
+	return notables, decoys
 }
 
 func (g *generator) person(r *rand.Rand) string {

@@ -14,7 +14,8 @@ import (
 // JSON shape (all fields optional), as used by GET/PUT /_fake/faults and the --faults file:
 //
 //	{"latencyMs":0,"jitterMs":0,"errorRate":0,"rateLimitRate":0,"retryAfterSeconds":1,
-//	 "malformedRate":0,"outage":false,"refuseAll":false,"emptyAnswer":false,"quotaExhaustedAfter":null}
+//	 "malformedRate":0,"outage":false,"refuseAll":false,"emptyAnswer":false,"quotaExhaustedAfter":null,
+//	 "truncateAnswers":false,"oversizedBytes":0,"portalRate":0,"diagnosticRate":0}
 type Faults struct {
 	// LatencyMS is added to every request before it is answered.
 	LatencyMS int `json:"latencyMs,omitempty"`
@@ -39,17 +40,31 @@ type Faults struct {
 	// provider's daily-quota error: ISBNdb 403, Google Books and Gemini 429 "per day", others 429.
 	// 0 means exhausted immediately.
 	QuotaExhaustedAfter *int `json:"quotaExhaustedAfter,omitempty"`
+	// TruncateAnswers makes an LLM stop two thirds into its answer as a length limit does:
+	// Gemini with finishReason MAX_TOKENS, xAI with finish_reason "length" (gemini, xai).
+	TruncateAnswers bool `json:"truncateAnswers,omitempty"`
+	// OversizedBytes, when larger than an answer, pads every successful answer with trailing
+	// whitespace (still valid JSON) to this many bytes, streamed rather than held in memory: what
+	// a runaway model or a bulk export looks like to a client that must bound what it reads.
+	OversizedBytes int64 `json:"oversizedBytes,omitempty"`
+	// PortalRate is the fraction of requests answered 200 with an HTML page (a captive portal,
+	// a proxy's login or a maintenance page) instead of the API's answer.
+	PortalRate float64 `json:"portalRate,omitempty"`
+	// DiagnosticRate is the fraction of requests answered 200 with a diagnostic instead of
+	// results: the Library of Congress' SRU <zs:diagnostics>, elsewhere a JSON status object.
+	DiagnosticRate float64 `json:"diagnosticRate,omitempty"`
 }
 
 // Validate rejects settings that cannot mean anything.
 func (f Faults) Validate() error {
-	for name, v := range map[string]float64{"errorRate": f.ErrorRate, "rateLimitRate": f.RateLimitRate, "malformedRate": f.MalformedRate} {
+	for name, v := range map[string]float64{"errorRate": f.ErrorRate, "rateLimitRate": f.RateLimitRate, "malformedRate": f.MalformedRate,
+		"portalRate": f.PortalRate, "diagnosticRate": f.DiagnosticRate} {
 		if v < 0 || v > 1 || math.IsNaN(v) {
 			return fmt.Errorf("%s must be within [0,1], got %v", name, v)
 		}
 	}
-	if f.LatencyMS < 0 || f.JitterMS < 0 || f.RetryAfterSeconds < 0 {
-		return fmt.Errorf("latencyMs, jitterMs and retryAfterSeconds must not be negative")
+	if f.LatencyMS < 0 || f.JitterMS < 0 || f.RetryAfterSeconds < 0 || f.OversizedBytes < 0 {
+		return fmt.Errorf("latencyMs, jitterMs, retryAfterSeconds and oversizedBytes must not be negative")
 	}
 	if f.QuotaExhaustedAfter != nil && *f.QuotaExhaustedAfter < 0 {
 		return fmt.Errorf("quotaExhaustedAfter must not be negative")

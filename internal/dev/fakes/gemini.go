@@ -171,6 +171,10 @@ func (s *Server) geminiGenerate(w http.ResponseWriter, r *http.Request) {
 		completion = gc.MaxOutputTokens
 		finish = "MAX_TOKENS"
 	}
+	if faults.TruncateAnswers && len(text) > 2 && finish == "STOP" {
+		text = truncateUTF8(text, len(text)*2/3)
+		completion, finish = tokenCount(text), "MAX_TOKENS"
+	}
 	content := map[string]any{"role": "model", "parts": []map[string]string{{"text": text}}}
 	if faults.EmptyAnswer {
 		content = map[string]any{"role": "model"}

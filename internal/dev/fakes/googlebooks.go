@@ -179,7 +179,7 @@ func googleVolumeJSON(b *Book) map[string]any {
 		published = fmt.Sprintf("%04d-%02d", b.Year, b.Month)
 	}
 	info := map[string]any{
-		"title": b.Title, "authors": []string{b.Author}, "publisher": b.Publisher,
+		"title": b.Title, "authors": b.Authors(), "publisher": b.Publisher,
 		"publishedDate": published, "description": "<p>" + b.Significance + ".</p>",
 		"industryIdentifiers": ids, "pageCount": b.Pages, "printType": "BOOK",
 		"categories": []string{"Fiction"}, "language": "en",
@@ -193,6 +193,12 @@ func googleVolumeJSON(b *Book) map[string]any {
 	}
 	if b.Subtitle != "" {
 		info["subtitle"] = b.Subtitle
+		// Volumes catalogued from East Asian records join the subtitle with the full-width colon
+		// in the title itself and carry no subtitle field.
+		if v%4 == 3 {
+			info["title"] = b.Title + "：" + b.Subtitle
+			delete(info, "subtitle")
+		}
 	}
 	return map[string]any{
 		"kind": "books#volume", "id": id, "etag": fmt.Sprintf("%016x", v)[:11],

@@ -153,7 +153,7 @@ func GrokTitle(b Book) string {
 			out = "The " + title
 		}
 	case 2:
-		if b.Subtitle != "" {
+		if b.Subtitle != "" && !editionSubtitle(b.Subtitle) {
 			out = b.Title
 		} else {
 			out = title + ": A Novel"
@@ -183,12 +183,36 @@ func GrokTitle(b Book) string {
 	return out
 }
 
-// GrokAuthor drops diacritics and the space between initials for some authors.
-func GrokAuthor(b Book) string {
-	if seedFor("grok-author", b.Author)%3 != 0 {
-		return b.Author
+// editionSubtitle reports a subtitle that names another edition (editionSubtitles): a model that
+// means that edition keeps it, since the bare title is another book.
+func editionSubtitle(sub string) bool {
+	for _, e := range editionSubtitles {
+		if e.subtitle == sub {
+			return true
+		}
 	}
-	return strings.ReplaceAll(foldDiacritics(b.Author), ". ", ".")
+	return false
+}
+
+// GrokAuthor writes some authors as catalogues file them ("García Lorente, Marisol"), names
+// several authors in the other order joined by "&", and drops diacritics and the space between
+// initials for some others.
+func GrokAuthor(b Book) string {
+	if len(b.coauthors) > 0 {
+		// Several authors: named the other way round, joined by "&".
+		names := b.Authors()
+		slices.Reverse(names)
+		return strings.Join(names, " & ")
+	}
+	switch seedFor("grok-author", b.Author) % 6 {
+	case 0, 3:
+		return strings.ReplaceAll(foldDiacritics(b.Author), ". ", ".")
+	case 1:
+		if b.heading != "" {
+			return b.Heading()
+		}
+	}
+	return b.Author
 }
 
 func foldDiacritics(s string) string {

@@ -20,7 +20,10 @@ func (s *Server) locFake() fake {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusNotFound, "text/html", "<html><body><h1>404 Not Found</h1></body></html>")
 	})
-	return fake{name: SourceLOC, handler: mux, fail: htmlFailures(http.StatusInternalServerError)}
+	return fake{name: SourceLOC, handler: mux, fail: htmlFailures(http.StatusInternalServerError),
+		diagnostic: func(w http.ResponseWriter) {
+			locDiagnostic(w, "1", "General system error", "database connection lost")
+		}}
 }
 
 var cqlClause = regexp.MustCompile(`(?i)(dc\.title|dc\.creator|dc\.author|bath\.isbn|title|author|creator)\s*(=|all|any|adj)\s*("([^"]*)"|(\S+))`)
@@ -135,7 +138,16 @@ func locMARC(b *Book) string {
 	sb.WriteString(`<record xmlns="http://www.loc.gov/MARC21/slim"><leader>01142cam  2200301 a 4500</leader>`)
 	fmt.Fprintf(&sb, `<controlfield tag="001">%d</controlfield>`, 10000000+b.editionID)
 	fmt.Fprintf(&sb, `<datafield tag="020" ind1=" " ind2=" "><subfield code="a">%s</subfield></datafield>`, xmlEscape(isbn))
-	fmt.Fprintf(&sb, `<datafield tag="100" ind1="1" ind2=" "><subfield code="a">%s,</subfield></datafield>`, xmlEscape(invertName(b.Author)))
+	// An organisation's heading is MARC's corporate name (110), a person's the personal one (100).
+	headings := b.Headings()
+	if b.corporate() {
+		fmt.Fprintf(&sb, `<datafield tag="110" ind1="2" ind2=" "><subfield code="a">%s.</subfield></datafield>`, xmlEscape(headings[0]))
+	} else {
+		fmt.Fprintf(&sb, `<datafield tag="100" ind1="1" ind2=" "><subfield code="a">%s,</subfield></datafield>`, xmlEscape(headings[0]))
+	}
+	for _, h := range headings[1:] {
+		fmt.Fprintf(&sb, `<datafield tag="700" ind1="1" ind2=" "><subfield code="a">%s,</subfield></datafield>`, xmlEscape(h))
+	}
 	title := `<subfield code="a">` + xmlEscape(b.Title)
 	if b.Subtitle != "" {
 		title += ` :</subfield><subfield code="b">` + xmlEscape(b.Subtitle)
@@ -157,7 +169,14 @@ func locMODS(b *Book) string {
 		fmt.Fprintf(&sb, `<subTitle>%s</subTitle>`, xmlEscape(b.Subtitle))
 	}
 	sb.WriteString(`</titleInfo>`)
-	fmt.Fprintf(&sb, `<name type="personal" usage="primary"><namePart>%s</namePart><role><roleTerm type="text">author</roleTerm></role></name>`, xmlEscape(invertName(b.Author)))
+	kind := map[bool]string{true: "corporate", false: "personal"}[b.corporate()]
+	for i, h := range b.Headings() {
+		usage := ` usage="primary"`
+		if i > 0 {
+			usage = ""
+		}
+		fmt.Fprintf(&sb, `<name type="%s"%s><namePart>%s</namePart><role><roleTerm type="text">author</roleTerm></role></name>`, kind, usage, xmlEscape(h))
+	}
 	fmt.Fprintf(&sb, `<originInfo><publisher>%s</publisher><dateIssued>%d</dateIssued></originInfo>`, xmlEscape(b.Publisher), b.Year)
 	fmt.Fprintf(&sb, `<identifier type="isbn">%s</identifier>`, b.ISBN13)
 	if b.ISBN10 != "" {

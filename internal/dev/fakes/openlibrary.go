@@ -178,7 +178,7 @@ func (s *Server) openLibraryDoc(workID int, fields []string) map[string]any {
 	})
 	all := map[string]any{
 		"key": fmt.Sprintf("/works/OL%dW", 500000+workID), "type": "work", "title": first.Title,
-		"author_name": []string{first.Author}, "author_key": []string{fmt.Sprintf("OL%dA", 200000+first.authorID)},
+		"author_name": first.Authors(), "author_key": []string{fmt.Sprintf("OL%dA", 200000+first.authorID)},
 		"edition_count": len(known), "first_publish_year": first.Year,
 		"cover_i": 8000000 + first.editionID, "cover_edition_key": fmt.Sprintf("OL%dM", 1000000+first.editionID),
 		"has_fulltext": first.KnownBy.Has(SourceArchive), "language": []string{"eng"}, "public_scan_b": false,

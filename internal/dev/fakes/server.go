@@ -337,7 +337,20 @@ type fake struct {
 	handler http.Handler
 	// limit applies plan limits after auth (ISBNdb only).
 	limit func(w http.ResponseWriter, r *http.Request) (rejected bool)
+	// diagnostic writes a 200 answer that reports a problem instead of results; nil means a
+	// JSON status object.
+	diagnostic func(w http.ResponseWriter)
 }
+
+// portalPage is what a client meets behind a captive portal or a proxy in maintenance: a web
+// page with status 200 where the API's answer should be.
+const portalPage = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Network login</title></head>
+<body><h1>Welcome to the guest network</h1>
+<p>Please sign in to continue. Our service is undergoing scheduled maintenance; try again later.</p>
+<form method="post" action="/login"><input name="user"><input type="password" name="pass"></form>
+</body></html>
+`
 
 type failure int
 
@@ -384,6 +397,19 @@ func (s *Server) serveFake(f fake) http.Handler {
 			f.fail(w, failRateLimit, d.faults.retryAfter())
 			return
 		}
+		if s.chance(f.name, d, "portal") < d.faults.PortalRate {
+			writeText(w, http.StatusOK, "text/html; charset=utf-8", portalPage)
+			return
+		}
+		if s.chance(f.name, d, "diagnostic") < d.faults.DiagnosticRate {
+			if f.diagnostic != nil {
+				f.diagnostic(w)
+			} else {
+				writeJSON(w, http.StatusOK, map[string]any{"status": "error",
+					"diagnostic": "backend index unavailable; partial results suppressed", "results": nil})
+			}
+			return
+		}
 		rec := &recorder{header: http.Header{}}
 		f.handler.ServeHTTP(rec, r.WithContext(withFaults(r.Context(), d.faults)))
 		if rec.status == 0 {
@@ -396,10 +422,28 @@ func (s *Server) serveFake(f fake) http.Handler {
 		for k, v := range rec.header {
 			w.Header()[k] = v
 		}
-		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		pad := int64(0)
+		if rec.status == http.StatusOK && d.faults.OversizedBytes > int64(len(body)) {
+			pad = d.faults.OversizedBytes - int64(len(body))
+		}
+		w.Header().Set("Content-Length", strconv.FormatInt(int64(len(body))+pad, 10))
 		w.WriteHeader(rec.status)
 		_, _ = w.Write(body)
+		writePadding(w, pad)
 	})
+}
+
+// writePadding streams n bytes of whitespace, so that an oversized answer costs the fake no
+// memory; it stops when the client hangs up.
+func writePadding(w http.ResponseWriter, n int64) {
+	chunk := bytes.Repeat([]byte{' '}, 64<<10)
+	for n > 0 {
+		k := min(n, int64(len(chunk)))
+		if _, err := w.Write(chunk[:k]); err != nil {
+			return
+		}
+		n -= k
+	}
 }
 
 type faultsKey struct{}

@@ -75,3 +75,29 @@ var awards = []string{
 	"National Book Award", "Pulitzer Prize", "Booker Prize", "Hugo Award", "National Book Critics Circle Award",
 	"Women's Prize for Fiction", "Edgar Award", "Nebula Award", "Kirkus Prize", "PEN/Faulkner Award",
 }
+
+// editionSubtitles make another edition of a title: what an edition look-alike adds to it.
+var editionSubtitles = []struct{ subtitle, publisher, format string }{
+	{"The Graphic Novel", "Ten Speed Graphic", "Paperback"},
+	{"Illustrated Edition", "Chronicle Books", "Hardcover"},
+	{"Young Readers' Edition", "Delacorte Press", "Paperback"},
+	{"Abridged Edition", "Random House Audio", "Audiobook"},
+	{"Annotated Edition", "W. W. Norton & Company", "Hardcover"},
+	{"A Companion", "Independently published", "Paperback"},
+	{"A Graphic Adaptation", "Abrams ComicArts", "Hardcover"},
+}
+
+// headingAuthors are authors whose catalogue heading is more than "Surname, Given": compound
+// and particle surnames, initials, and organisations (one author even with "and" in the name).
+var headingAuthors = []struct{ name, heading string }{
+	{"Marisol García Lorente", "García Lorente, Marisol"},
+	{"Pieter van der Berg", "van der Berg, Pieter"},
+	{"Anne-Marie de Villiers", "de Villiers, Anne-Marie"},
+	{"Ursula K. Le Fevre", "Le Fevre, Ursula K."},
+	{"Lars von Essen", "Essen, Lars von"},
+	{"Tomás Ruiz de la Peña", "Ruiz de la Peña, Tomás"},
+	{"J. M. Okonkwo-Bassey", "Okonkwo-Bassey, J. M."},
+	{"National Geographic Society", "National Geographic Society"},
+	{"The Editors of Lumen Press", "Lumen Press. Editors"},
+	{"Council on Climate and Security", "Council on Climate and Security"},
+}

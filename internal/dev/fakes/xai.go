@@ -139,6 +139,10 @@ func (s *Server) xaiChat(w http.ResponseWriter, r *http.Request) {
 	if limit := max(req.MaxTokens, req.MaxCompletionTokens); limit > 0 && completion > limit {
 		content, completion, finish = truncateUTF8(content, limit*4), limit, "length"
 	}
+	if faults.TruncateAnswers && len(content) > 2 && finish == "stop" {
+		content = truncateUTF8(content, len(content)*2/3)
+		completion, finish = tokenCount(content), "length"
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"id":      fmt.Sprintf("%016x", seedFor("xai-response", prompt)),
 		"object":  "chat.completion",
