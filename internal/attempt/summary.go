@@ -68,6 +68,13 @@ type TruncationNote struct {
 	StopReason string `json:"stopReason"`
 }
 
+// SourceNote says why the attempt stopped calling a bibliographic source (it kept answering
+// with something that is not its API's answer, or kept failing).
+type SourceNote struct {
+	Source string `json:"source"`
+	Reason string `json:"reason"`
+}
+
 // Summary is the worker's report: the container's termination message and its stdout.
 type Summary struct {
 	Outcome   string `json:"outcome"` // succeeded or failed
@@ -100,6 +107,8 @@ type Summary struct {
 	Truncated []TruncationNote `json:"truncated,omitempty"`
 	// ISBNsAmbiguous counts books left without an ISBN because candidates could not be told apart.
 	ISBNsAmbiguous int `json:"isbnsAmbiguous,omitempty"`
+	// SourcesSetAside lists the sources set aside for the rest of the attempt, with why.
+	SourcesSetAside []SourceNote `json:"sourcesSetAside,omitempty"`
 	// BooksOverLimit counts books beyond booksPerMonth that a model listed and were not kept.
 	BooksOverLimit  int     `json:"booksOverLimit,omitempty"`
 	AlreadyRecorded bool    `json:"alreadyRecorded,omitempty"`
@@ -126,6 +135,7 @@ func (s Summary) Encode(secrets []string) []byte {
 	s.Error = Redact(s.Error, secrets)
 	s.Refusals = redactNotes(s.Refusals, secrets)
 	s.ModelErrors = redactNotes(s.ModelErrors, secrets)
+	s.SourcesSetAside = redactSourceNotes(s.SourcesSetAside, secrets)
 	for _, limit := range []int{1000, 300, 120, 40} {
 		out := encode(s, limit)
 		if len(out) <= MaxSummaryBytes {
@@ -133,7 +143,7 @@ func (s Summary) Encode(secrets []string) []byte {
 		}
 	}
 	// Last resort: keep the numbers, drop the prose.
-	s.Refusals, s.ModelErrors, s.Skipped = nil, nil, nil
+	s.Refusals, s.ModelErrors, s.Skipped, s.SourcesSetAside = nil, nil, nil, nil
 	s.Error = textcut.Cut(s.Error, 200)
 	return encode(s, 0)
 }
@@ -143,6 +153,9 @@ func encode(s Summary, limit int) []byte {
 		s.Error = textcut.Cut(s.Error, limit*2)
 		s.Refusals = cutNotes(s.Refusals, limit)
 		s.ModelErrors = cutNotes(s.ModelErrors, limit)
+		for i := range s.SourcesSetAside {
+			s.SourcesSetAside[i].Reason = textcut.Cut(s.SourcesSetAside[i].Reason, limit)
+		}
 		s.Skipped = cutList(s.Skipped, limit/10+1)
 		s.QuotaExhausted = cutList(s.QuotaExhausted, limit/10+1)
 	}
@@ -193,6 +206,14 @@ func Redact(s string, secrets []string) string {
 		s = strings.ReplaceAll(s, v, "[redacted]")
 	}
 	return s
+}
+
+func redactSourceNotes(notes []SourceNote, secrets []string) []SourceNote {
+	out := make([]SourceNote, len(notes))
+	for i, n := range notes {
+		out[i] = SourceNote{Source: n.Source, Reason: Redact(n.Reason, secrets)}
+	}
+	return out
 }
 
 func redactNotes(notes []ModelNote, secrets []string) []ModelNote {

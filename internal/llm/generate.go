@@ -9,12 +9,14 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 )
 
-// Provider names, as they appear in the attempt row's calls and in refusals.
+// Provider names, as they appear in the attempt row's calls and in refusals (the API's).
 const (
-	ProviderGemini = "gemini"
-	ProviderXAI    = "xai"
+	ProviderGemini = v1alpha1.ProviderGemini
+	ProviderXAI    = v1alpha1.ProviderXAI
 )
 
 // Request is what one model is asked.

@@ -23,17 +23,19 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/internal/textmatch"
 )
 
-// Source names, as used in SourceConfig.Name, Report.Calls and Resolution.Source.
+// Source names, as used in SourceConfig.Name, Report.Calls and Resolution.Source: the API's
+// names, so a campaign's resolver.sources, the attempt's calls and the mirror agree.
 const (
-	SourceISBNdb      = "isbndb"
-	SourceGoogleBooks = "googlebooks"
-	SourceOpenLibrary = "openlibrary"
-	SourceLOC         = "loc"
-	SourceWikidata    = "wikidata"
-	SourceArchive     = "archive"
+	SourceISBNdb      = string(v1alpha1.SourceISBNdb)
+	SourceGoogleBooks = string(v1alpha1.SourceGoogleBooks)
+	SourceOpenLibrary = string(v1alpha1.SourceOpenLibrary)
+	SourceLOC         = string(v1alpha1.SourceLOC)
+	SourceWikidata    = string(v1alpha1.SourceWikidata)
+	SourceArchive     = string(v1alpha1.SourceArchive)
 )
 
 // Strategy says how the chain spends its sources.

@@ -206,6 +206,9 @@ func (r *Runner) run(ctx context.Context, a *attempt, now func() time.Time) erro
 		a.calls[name] += n
 	}
 	a.summary.QuotaExhausted = append(a.summary.QuotaExhausted, report.QuotaExhausted...)
+	for _, sa := range report.SetAside {
+		a.summary.SourcesSetAside = append(a.summary.SourcesSetAside, contract.SourceNote{Source: sa.Source, Reason: sa.Reason})
+	}
 	if err != nil {
 		return fail(ReasonResolutionFailed, true, err)
 	}

@@ -650,3 +650,28 @@ func TestDatabaseUnreachableIsRetryable(t *testing.T) {
 		t.Errorf("models were asked although nothing could be recorded: %v", calls)
 	}
 }
+
+// A source that answers with a portal page for every request is set aside for the rest of the
+// attempt, and the summary (the termination message the manager reads) says which and why.
+func TestSourceSetAsideIsReported(t *testing.T) {
+	e := newEnv(t, fakes.Options{Seed: 14, Faults: map[string]fakes.Faults{fakes.SourceGoogleBooks: {PortalRate: 1}}})
+	c := e.config(2011, 5, 1)
+	s := e.runner(c).Run(context.Background())
+	if s.ExitCode() != ExitSucceeded {
+		t.Fatalf("summary %+v", s)
+	}
+	var notes []string
+	for _, n := range s.SourcesSetAside {
+		notes = append(notes, n.Source+": "+n.Reason)
+	}
+	if len(s.SourcesSetAside) != 1 || s.SourcesSetAside[0].Source != fakes.SourceGoogleBooks || !strings.Contains(s.SourcesSetAside[0].Reason, "HTML") {
+		t.Fatalf("sources set aside %q, want googlebooks for its HTML pages", notes)
+	}
+	decoded, ok := contract.DecodeSummary(string(s.Encode(nil)))
+	if !ok || len(decoded.SourcesSetAside) != 1 || decoded.SourcesSetAside[0].Source != fakes.SourceGoogleBooks {
+		t.Errorf("the termination message loses the set-aside source: %+v", decoded.SourcesSetAside)
+	}
+	if calls := e.srv.Calls()[fakes.SourceGoogleBooks]; calls >= s.BooksGenerated {
+		t.Errorf("googlebooks got %d requests for %d books; a set-aside source is not asked again", calls, s.BooksGenerated)
+	}
+}

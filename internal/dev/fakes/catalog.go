@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 )
 
 // The catalog spans these months, inclusive.
@@ -16,14 +18,15 @@ const (
 	LastYear  = 2025
 )
 
-// Source names, as used in Book.KnownBy, fault settings and call counts.
+// Source names, as used in Book.KnownBy, fault settings and call counts: the API's, so the
+// fakes' call counts compare directly with an attempt's.
 const (
-	SourceISBNdb      = "isbndb"
-	SourceGoogleBooks = "googlebooks"
-	SourceOpenLibrary = "openlibrary"
-	SourceLOC         = "loc"
-	SourceWikidata    = "wikidata"
-	SourceArchive     = "archive"
+	SourceISBNdb      = string(v1alpha1.SourceISBNdb)
+	SourceGoogleBooks = string(v1alpha1.SourceGoogleBooks)
+	SourceOpenLibrary = string(v1alpha1.SourceOpenLibrary)
+	SourceLOC         = string(v1alpha1.SourceLOC)
+	SourceWikidata    = string(v1alpha1.SourceWikidata)
+	SourceArchive     = string(v1alpha1.SourceArchive)
 )
 
 // Kind says what role a catalog entry plays in a quality measurement.

@@ -14,12 +14,14 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 )
 
-// Provider names, as used by SetFaults, /_fake/faults and /_fake/calls.
+// Provider names, as used by SetFaults, /_fake/faults and /_fake/calls (the API's).
 const (
-	ProviderGemini = "gemini"
-	ProviderXAI    = "xai"
+	ProviderGemini = v1alpha1.ProviderGemini
+	ProviderXAI    = v1alpha1.ProviderXAI
 )
 
 // Providers lists every faked API in a fixed order.
