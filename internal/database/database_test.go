@@ -3,7 +3,6 @@ package database
 import (
 	"context"
 	"errors"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -13,11 +12,7 @@ import (
 	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	localpg.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { localpg.RunTests(m) }
 
 func TestMigrationsAreSafeConcurrently(t *testing.T) {
 	ctx := context.Background()

@@ -3,7 +3,6 @@ package metrics
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -14,11 +13,7 @@ import (
 	"github.com/ooheynerds/backfill-operator/internal/mirror"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	localpg.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { localpg.RunTests(m) }
 
 // TestCalendarQueryOnBackfillLog runs the dashboard's months calendar SQL, with Grafana's
 // rendering of the namespace and campaign variables, on backfill_log as the manager writes it

@@ -2,7 +2,6 @@ package mirror
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -14,11 +13,7 @@ import (
 	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	localpg.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { localpg.RunTests(m) }
 
 func TestRowForIsTrue(t *testing.T) {
 	now := time.Date(2026, 1, 13, 12, 0, 0, 0, time.UTC)

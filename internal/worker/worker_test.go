@@ -24,11 +24,7 @@ import (
 	"github.com/ooheynerds/backfill-operator/internal/textmatch"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	localpg.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { localpg.RunTests(m) }
 
 // Test keys: distinctive so a leak into a summary or row is easy to spot.
 var testSecrets = Secrets{

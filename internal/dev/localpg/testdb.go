@@ -33,6 +33,14 @@ func ServerURL() (string, error) {
 // SharedServer is the throwaway server ServerURL started, or nil when DATABASE_URL is used.
 func SharedServer() *Server { return shared }
 
+// RunTests is a test package's whole TestMain when its tests use NewDatabase: it runs them,
+// stops the throwaway server and exits with their result.
+func RunTests(m *testing.M) {
+	code := m.Run()
+	Cleanup()
+	os.Exit(code)
+}
+
 // Cleanup stops the throwaway server, if one was started.
 func Cleanup() {
 	if shared != nil {
