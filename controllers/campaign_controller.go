@@ -56,10 +56,11 @@ const DefaultCoalesce = 500 * time.Millisecond
 // retries) bound them further; 16 keeps the server's queue short for the other controllers.
 const DefaultFanoutWorkers = 16
 
-// DefaultStatusInterval is the shortest time between two campaign status writes that only move
-// counts, totals and estimates; a change of phase, condition reason or generation is written at
-// once. Progress of a campaign that runs for days needs no per-month rewrite.
-const DefaultStatusInterval = 5 * time.Second
+// statusIntervalWindows is the shortest time between two campaign status writes that only move
+// counts, totals and estimates, in coalescing windows (5 s by default); a change of phase,
+// condition reason or generation is written at once. Progress of a campaign that runs for days
+// needs no rewrite per month event.
+const statusIntervalWindows = 10
 
 // CampaignReconciler plans a campaign's months, is the only admission authority, advances
 // phases through their gates and aggregates the campaign's status.
@@ -77,8 +78,12 @@ type CampaignReconciler struct {
 	DatabaseReachable func(context.Context) error
 	// FanoutWorkers bounds the creates a pass has in flight (DefaultFanoutWorkers when zero).
 	FanoutWorkers int
-	// StatusInterval spaces count-only status writes (DefaultStatusInterval when zero).
+	// StatusInterval spaces count-only status writes (statusIntervalWindows × Coalesce when
+	// zero).
 	StatusInterval time.Duration
+
+	// Workers tells the manager's readiness check when this controller's workers run.
+	Workers WorkerProbe
 
 	expect  expectations
 	written statusWrites
@@ -90,6 +95,9 @@ type CampaignReconciler struct {
 
 // Reconcile plans, admits, gates and aggregates one campaign.
 func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	if r.Workers.Take(req) {
+		return ctrl.Result{}, nil
+	}
 	logger := log.FromContext(ctx)
 	u, decoded, err := getCampaign(ctx, r.Client, req.NamespacedName)
 	if err != nil {
@@ -198,7 +206,7 @@ func (r *CampaignReconciler) statusInterval() time.Duration {
 	if r.StatusInterval > 0 {
 		return r.StatusInterval
 	}
-	return DefaultStatusInterval
+	return statusIntervalWindows * r.Coalesce
 }
 
 // databaseDown pings the database (bounded), so that admission waits out an outage instead of
@@ -586,6 +594,7 @@ func (r *CampaignReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Mana
 		For(campaignShape(), builder.WithPredicates(predicate.Or[client.Object](
 			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Watches(&v1alpha1.BackfillMonth{}, newMonthEvents(r.Coalesce)).
+		WatchesRawSource(r.Workers.Source()).
 		Named("backfillcampaign").
 		Complete(r)
 }
