@@ -196,7 +196,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	if decision.Next != nil {
 		res.RequeueAfter = max(decision.Next.Sub(now), time.Second)
 	}
-	if later > 0 && (res.RequeueAfter == 0 || later < res.RequeueAfter) {
+	if later > 0 && (res.RequeueAfter == 0 || later < res.RequeueAfter) { // (negative: skipped)
 		res.RequeueAfter = later
 	}
 	return res, nil

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
@@ -113,7 +114,11 @@ func (w *statusWrites) record(campaign types.NamespacedName) {
 	w.last[campaign] = time.Now()
 }
 
-// wait is how long the write from old to cur should wait; zero writes it now.
+// wait is how long the write from old to cur should wait: zero writes it now, a negative
+// value skips it without a retry. A significant change is written at once; a change of
+// counts waits for the interval since the last write (the caller requeues for it); a change
+// of only the time-derived estimates (ETA, next admission, plan) rides along with the next
+// write, or is written by a pass that finds it staleWindows intervals old.
 func (w *statusWrites) wait(campaign types.NamespacedName, old, cur *v1alpha1.BackfillCampaignStatus, interval time.Duration) time.Duration {
 	if significant(old, cur) {
 		return 0
@@ -121,10 +126,27 @@ func (w *statusWrites) wait(campaign types.NamespacedName, old, cur *v1alpha1.Ba
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	since := time.Since(w.last[campaign]) // a restarted manager writes at once
-	if since >= interval {
+	switch {
+	case estimatesOnly(old, cur) && since < staleWindows*interval:
+		return -1
+	case since >= interval:
 		return 0
+	default:
+		return interval - since
 	}
-	return interval - since
+}
+
+// staleWindows is how many status intervals a time-derived estimate may lag before a pass
+// rewrites it alone.
+const staleWindows = 6
+
+// estimatesOnly reports a change confined to what moves with the clock alone.
+func estimatesOnly(old, cur *v1alpha1.BackfillCampaignStatus) bool {
+	a, b := *old, *cur
+	a.EstimatedCompletionTime, b.EstimatedCompletionTime = nil, nil
+	a.NextAdmissionTime, b.NextAdmissionTime = nil, nil
+	a.Plan, b.Plan = nil, nil
+	return equality.Semantic.DeepEqual(a, b)
 }
 
 // significant reports a status change a user or a tool waits for: a new generation observed,

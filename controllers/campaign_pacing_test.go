@@ -112,3 +112,19 @@ func TestStatusWritesSpaceOnlyCountChanges(t *testing.T) {
 		t.Errorf("phase change waits %v, want 0", got)
 	}
 }
+
+func TestStatusWritesLeaveEstimatesForLater(t *testing.T) {
+	var w statusWrites
+	key := types.NamespacedName{Namespace: "ns", Name: "c"}
+	old := &v1alpha1.BackfillCampaignStatus{ObservedGeneration: 1, Progress: "1/2"}
+	cur := old.DeepCopy()
+	cur.EstimatedCompletionTime = &metav1.Time{Time: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}
+	w.record(key)
+	if got := w.wait(key, old, cur, time.Hour); got >= 0 {
+		t.Errorf("an ETA-only change right after a write waits %v; want it skipped (negative)", got)
+	}
+	cur.Progress = "2/2"
+	if got := w.wait(key, old, cur, time.Hour); got <= 0 {
+		t.Errorf("a count change right after a write waits %v; want a positive wait", got)
+	}
+}
