@@ -106,6 +106,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		}
 		if apierrors.IsNotFound(err) {
 			metrics.Forget(req.Namespace, req.Name)
+			r.written.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -168,7 +169,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	}
 	if admitted > 0 {
 		metrics.Admitted(c.Namespace, c.Name, admitted)
-		r.Recorder.Eventf(&c, nil, corev1.EventTypeNormal, EventMonthsAdmitted, "Admit", "Admitted %d month(s) of phase %s", admitted, in.Phase.Name)
+		r.written.admit(req.NamespacedName, admitted, in.Phase.Name)
 	}
 
 	status := r.buildStatus(&c, summary, progress, decision, admitted, conflicts, order, in.DatabaseDown, now)
@@ -187,6 +188,9 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 			}
 			r.written.record(req.NamespacedName)
 			// after the write: a pass that lost a conflict announces nothing twice
+			if a := r.written.takeAdmitted(req.NamespacedName); a.months > 0 {
+				r.Recorder.Eventf(&c, nil, corev1.EventTypeNormal, EventMonthsAdmitted, "Admit", "Admitted %d month(s) of phase %s", a.months, a.phase)
+			}
 			r.emitTransitions(before, &c.Status)
 			logger.V(1).Info("Updated BackfillCampaign status", "progress", status.Progress, "phase", status.CurrentPhase)
 		}

@@ -19,20 +19,28 @@ import (
 
 // monthEvents maps month events to a pass of their campaign. A month that frees a concurrency
 // slot or finishes (the events admission waits for) starts a pass at once — the leading edge
-// of a window of length delay; further such events inside the window, and every other month
-// change (creation, first status, Processing, mirror flips), wait for the window's end, where
-// the work queue merges them into one pass — the trailing edge. Admission latency is thus one
-// pass, and a burst of thousands of month changes costs about one pass per window.
+// of a short window (urgentWindow); further such events inside it wait for its end. Every
+// other month change (creation, first status, Processing, mirror flips) waits for the end of
+// the coalescing delay, where the work queue merges the burst into one pass — the trailing
+// edge. A pass in progress absorbs the events that arrive meanwhile into one pass after it.
+// Admission latency is thus about one pass, and a burst of thousands of month changes costs
+// about one pass per delay.
 type monthEvents struct {
-	delay time.Duration
-	now   func() time.Time
+	delay  time.Duration
+	urgent time.Duration // the leading-edge window: delay / urgentFraction
+	now    func() time.Time
 
 	mu      sync.Mutex
 	leading map[types.NamespacedName]time.Time // when the current window of a campaign opened
 }
 
+// urgentFraction divides the coalescing delay into the window of slot-freeing events: a wave
+// of months finishing together (equal Jobs) waits at most delay/10 behind its first, and a
+// storm of them (a mass failure) still costs at most ten passes per delay.
+const urgentFraction = 10
+
 func newMonthEvents(delay time.Duration) *monthEvents {
-	return &monthEvents{delay: delay, now: time.Now, leading: map[types.NamespacedName]time.Time{}}
+	return &monthEvents{delay: delay, urgent: delay / urgentFraction, now: time.Now, leading: map[types.NamespacedName]time.Time{}}
 }
 
 // after is how long a campaign pass caused by an event waits: zero on a window's leading edge.
@@ -43,12 +51,12 @@ func (h *monthEvents) after(campaign types.NamespacedName, urgent bool) time.Dur
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	now := h.now()
-	if opened, ok := h.leading[campaign]; ok && now.Sub(opened) < h.delay {
-		return h.delay - now.Sub(opened)
+	if opened, ok := h.leading[campaign]; ok && now.Sub(opened) < h.urgent {
+		return h.urgent - now.Sub(opened)
 	}
 	if len(h.leading) > 256 { // forget closed windows (deleted campaigns)
 		for k, opened := range h.leading {
-			if now.Sub(opened) >= h.delay {
+			if now.Sub(opened) >= h.urgent {
 				delete(h.leading, k)
 			}
 		}
@@ -103,6 +111,42 @@ var _ handler.EventHandler = &monthEvents{}
 type statusWrites struct {
 	mu   sync.Mutex
 	last map[types.NamespacedName]time.Time
+	// admitted counts admissions not yet announced: one event per status write, not one per
+	// admitting pass (a pass per finished month admits one month at a time).
+	admitted map[types.NamespacedName]admittedSince
+}
+
+type admittedSince struct {
+	months int
+	phase  string
+}
+
+// admit remembers admissions for the campaign's next announcement.
+func (w *statusWrites) admit(campaign types.NamespacedName, months int, phase string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.admitted == nil {
+		w.admitted = map[types.NamespacedName]admittedSince{}
+	}
+	a := w.admitted[campaign]
+	w.admitted[campaign] = admittedSince{months: a.months + months, phase: phase}
+}
+
+// forget drops what is kept of a deleted campaign.
+func (w *statusWrites) forget(campaign types.NamespacedName) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.last, campaign)
+	delete(w.admitted, campaign)
+}
+
+// takeAdmitted returns and forgets the admissions not yet announced.
+func (w *statusWrites) takeAdmitted(campaign types.NamespacedName) admittedSince {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	a := w.admitted[campaign]
+	delete(w.admitted, campaign)
+	return a
 }
 
 func (w *statusWrites) record(campaign types.NamespacedName) {
@@ -150,8 +194,8 @@ func estimatesOnly(old, cur *v1alpha1.BackfillCampaignStatus) bool {
 }
 
 // significant reports a status change a user or a tool waits for: a new generation observed,
-// a different current phase or phase state, a condition that changed status or reason, a
-// different number of months, or the admissions of the last 24 h (cadence).
+// a different current phase or phase state, a condition that changed status or reason, or a
+// different number of months.
 func significant(old, cur *v1alpha1.BackfillCampaignStatus) bool {
 	if old.ObservedGeneration != cur.ObservedGeneration || old.CurrentPhase != cur.CurrentPhase ||
 		old.Months.Total != cur.Months.Total || len(old.Phases) != len(cur.Phases) || len(old.Conditions) != len(cur.Conditions) {

@@ -17,18 +17,19 @@ func TestMonthEventsLeadingAndTrailingEdge(t *testing.T) {
 	a := types.NamespacedName{Namespace: "ns", Name: "a"}
 	b := types.NamespacedName{Namespace: "ns", Name: "b"}
 
+	// delay 500ms: slot-freeing events have a 50ms leading-edge window
 	steps := []struct {
 		advance  time.Duration
 		campaign types.NamespacedName
 		urgent   bool
 		want     time.Duration
 	}{
-		{0, a, false, 500 * time.Millisecond},                     // ordinary change: trailing edge only
-		{0, a, true, 0},                                           // a freed slot opens a window: at once
-		{100 * time.Millisecond, a, true, 400 * time.Millisecond}, // same window: merged into its end
-		{0, b, true, 0},                                           // windows are per campaign
-		{400 * time.Millisecond, a, true, 0},                      // the window closed: at once again
-		{499 * time.Millisecond, a, true, time.Millisecond},       // still inside the new window
+		{0, a, false, 500 * time.Millisecond},                   // ordinary change: trailing edge only
+		{0, a, true, 0},                                         // a freed slot opens a window: at once
+		{10 * time.Millisecond, a, true, 40 * time.Millisecond}, // same window: merged into its end
+		{0, b, true, 0},                                         // windows are per campaign
+		{40 * time.Millisecond, a, true, 0},                     // the window closed: at once again
+		{49 * time.Millisecond, a, true, time.Millisecond},      // still inside the new window
 		{0, a, false, 500 * time.Millisecond},
 	}
 	for i, s := range steps {
@@ -126,5 +127,18 @@ func TestStatusWritesLeaveEstimatesForLater(t *testing.T) {
 	cur.Progress = "2/2"
 	if got := w.wait(key, old, cur, time.Hour); got <= 0 {
 		t.Errorf("a count change right after a write waits %v; want a positive wait", got)
+	}
+}
+
+func TestAdmissionsAnnouncedOncePerWrite(t *testing.T) {
+	var w statusWrites
+	key := types.NamespacedName{Namespace: "ns", Name: "c"}
+	w.admit(key, 1, "p")
+	w.admit(key, 3, "q")
+	if a := w.takeAdmitted(key); a.months != 4 || a.phase != "q" {
+		t.Errorf("took %+v, want 4 months of phase q", a)
+	}
+	if a := w.takeAdmitted(key); a.months != 0 {
+		t.Errorf("announced twice: %+v", a)
 	}
 }

@@ -2,8 +2,10 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -92,6 +94,7 @@ func BenchmarkLive(b *testing.B) {
 			pct(gaps, 50), pct(gaps, 95), pct(gaps, 100), makespan, ideal, mean.Seconds())
 		b.Logf("manager requests over the run: %d (%.2f/month), writes %.2f/month (%.2f without Events), GETs %.2f/month: %s",
 			t.total, float64(t.total)/months, float64(t.writes)/months, float64(t.writes-t.events)/months, float64(t.gets)/months, t)
+		b.Logf("events in the namespace by object kind and reason: %s", eventReasons(b, ns))
 		b.ReportMetric(pct(gaps, 50), "next-job-p50-ms")
 		b.ReportMetric(pct(gaps, 95), "next-job-p95-ms")
 		b.ReportMetric(makespan/ideal, "makespan/ideal")
@@ -228,4 +231,26 @@ func liveCampaign(ns, name string, concurrency int32) *v1alpha1.BackfillCampaign
 			Job: v1alpha1.JobSpec{DatabaseSecretRef: &v1alpha1.SecretKeyRef{Name: localsystem.DatabaseSecret, Key: localsystem.DatabaseSecretKey}},
 		},
 	}
+}
+
+// eventReasons counts the Events of a namespace by involved kind and reason ("Kind/Reason=n").
+func eventReasons(b *testing.B, ns string) string {
+	var list corev1.EventList
+	if err := sys.Client.List(context.Background(), &list, client.InNamespace(ns)); err != nil {
+		b.Fatal(err)
+	}
+	n := map[string]int{}
+	for _, e := range list.Items {
+		n[e.InvolvedObject.Kind+"/"+e.Reason]++
+	}
+	keys := make([]string, 0, len(n))
+	for k := range n {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []string
+	for _, k := range keys {
+		out = append(out, fmt.Sprintf("%s=%d", k, n[k]))
+	}
+	return strings.Join(out, " ")
 }
