@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -70,10 +71,17 @@ func idleMemory(b *testing.B) (rss, heap float64) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	var parts []string
 	for _, line := range strings.Split(string(status), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
+		name, v, ok := strings.Cut(line, ":")
+		if !ok || !strings.HasPrefix(name, "Rss") && name != "VmRSS" {
+			continue
+		}
+		kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
+		if name == "VmRSS" {
 			rss = kb / 1024
+		} else {
+			parts = append(parts, fmt.Sprintf("%s %.1f MiB", name, kb/1024))
 		}
 	}
 	resp, err := http.Get(metricsURL)
@@ -81,12 +89,19 @@ func idleMemory(b *testing.B) (rss, heap float64) {
 		b.Fatal(err)
 	}
 	defer resp.Body.Close()
-	heap = metric(b, resp.Body, "go_memstats_heap_inuse_bytes") / (1 << 20)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	heap = metric(b, body, "go_memstats_heap_inuse_bytes") / (1 << 20)
+	b.Logf("  %s; heap idle %.1f MiB, released %.1f MiB, stacks %.1f MiB, Go sys %.1f MiB", strings.Join(parts, ", "),
+		metric(b, body, "go_memstats_heap_idle_bytes")/(1<<20), metric(b, body, "go_memstats_heap_released_bytes")/(1<<20),
+		metric(b, body, "go_memstats_stack_inuse_bytes")/(1<<20), metric(b, body, "go_memstats_sys_bytes")/(1<<20))
 	return rss, heap
 }
 
-func metric(b *testing.B, r io.Reader, name string) float64 {
-	sc := bufio.NewScanner(r)
+func metric(b *testing.B, body []byte, name string) float64 {
+	sc := bufio.NewScanner(bytes.NewReader(body))
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
 			f, err := strconv.ParseFloat(v, 64)
