@@ -51,6 +51,9 @@ const IndexMonthCampaign = "spec.campaign"
 // that a burst of month changes costs one aggregation, not one per month.
 const DefaultCoalesce = 500 * time.Millisecond
 
+// staleAdmissionRetry is how soon a pass whose admission lost an update conflict runs again.
+const staleAdmissionRetry = 50 * time.Millisecond
+
 // DefaultFanoutWorkers bounds the month creates one campaign pass has in flight. The client's
 // rate limiter and the API server's priority and fairness (429 with Retry-After, which client-go
 // retries) bound them further; 16 keeps the server's queue short for the other controllers.
@@ -162,7 +165,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		in.Phase = &c.Spec.Phases[progress.Current]
 	}
 	decision := admission.Decide(in)
-	admitted, err := r.admit(ctx, decision.Admit, now, written)
+	admitted, stale, err := r.admit(ctx, decision.Admit, now, written)
 	r.expect.set(req.NamespacedName, expected{written: written, since: now})
 	if err != nil {
 		return ctrl.Result{}, err
@@ -202,6 +205,11 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	}
 	if later > 0 && (res.RequeueAfter == 0 || later < res.RequeueAfter) { // (negative: skipped)
 		res.RequeueAfter = later
+	}
+	if stale && (res.RequeueAfter == 0 || res.RequeueAfter > staleAdmissionRetry) {
+		// an admission lost a conflict (the month changed meanwhile, usually its own status):
+		// decide again once the cache has caught up, not on the next month event
+		res.RequeueAfter = staleAdmissionRetry
 	}
 	return res, nil
 }
@@ -402,8 +410,7 @@ func booksPerMonth(c *v1alpha1.BackfillCampaign) int32 { return c.Spec.Effective
 // admit unsuspends the months admission chose, recording the first admission time that the
 // cadence counts. Each update carries the cached resourceVersion, so a stale decision fails
 // with a conflict instead of admitting twice.
-func (r *CampaignReconciler) admit(ctx context.Context, months []*v1alpha1.BackfillMonth, now time.Time, written map[string]string) (int, error) {
-	n := 0
+func (r *CampaignReconciler) admit(ctx context.Context, months []*v1alpha1.BackfillMonth, now time.Time, written map[string]string) (n int, stale bool, err error) {
 	for _, m := range months {
 		m = m.DeepCopy() // the cache's object
 		m.Spec.Suspend = false
@@ -415,14 +422,14 @@ func (r *CampaignReconciler) admit(ctx context.Context, months []*v1alpha1.Backf
 		}
 		if err := r.Update(ctx, m); err != nil {
 			if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-				return n, nil // decided from an old copy: the next pass decides again
+				return n, true, nil // decided from an old copy: the next pass decides again
 			}
-			return n, fmt.Errorf("admitting month %s: %w", m.Name, err)
+			return n, false, fmt.Errorf("admitting month %s: %w", m.Name, err)
 		}
 		written[m.Name] = m.ResourceVersion
 		n++
 	}
-	return n, nil
+	return n, false, nil
 }
 
 func (r *CampaignReconciler) buildStatus(c *v1alpha1.BackfillCampaign, s aggregate.Summary, p gate.Progress, d admission.Decision,
