@@ -13,6 +13,9 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
@@ -116,10 +119,14 @@ func pct(v []float64, p float64) float64 {
 }
 
 // timeline is when this process saw each Job created and finished (the API's own timestamps
-// have one-second resolution).
+// have one-second resolution). A Job counts as finished when its Complete or Failed condition
+// or its month's finished state arrives, whichever is first: the manager may learn the outcome
+// from the worker's report before the Job controller marks the Job, and admits on that.
 type timeline struct {
 	mu                sync.Mutex
 	created, finished map[string]time.Time
+	jobMonth          map[string]string    // Job → its month (label)
+	monthFinished     map[string]time.Time // month → when it was seen Completed or Failed
 	cancel            context.CancelFunc
 }
 
@@ -136,11 +143,23 @@ func (tl *timeline) stop() { tl.cancel() }
 func (tl *timeline) snapshot() (created, finished map[string]time.Time) {
 	tl.mu.Lock()
 	defer tl.mu.Unlock()
-	return tl.created, tl.finished
+	finished = map[string]time.Time{}
+	for job, at := range tl.finished {
+		finished[job] = at
+	}
+	for job, month := range tl.jobMonth {
+		if at, ok := tl.monthFinished[month]; ok {
+			if was, ok := finished[job]; !ok || at.Before(was) {
+				finished[job] = at
+			}
+		}
+	}
+	return tl.created, finished
 }
 
 func watchJobs(b *testing.B, ns string) *timeline {
-	tl := &timeline{created: map[string]time.Time{}, finished: map[string]time.Time{}}
+	tl := &timeline{created: map[string]time.Time{}, finished: map[string]time.Time{},
+		jobMonth: map[string]string{}, monthFinished: map[string]time.Time{}}
 	factory := informers.NewSharedInformerFactoryWithOptions(sys.Kube, 0, informers.WithNamespace(ns))
 	onJob := func(obj any) {
 		j, ok := obj.(*batchv1.Job)
@@ -148,6 +167,9 @@ func watchJobs(b *testing.B, ns string) *timeline {
 			return
 		}
 		tl.stamp(tl.created, j.Name)
+		tl.mu.Lock()
+		tl.jobMonth[j.Name] = j.Labels[v1alpha1.LabelMonth]
+		tl.mu.Unlock()
 		for _, c := range j.Status.Conditions {
 			if (c.Type == batchv1.JobComplete || c.Type == batchv1.JobFailed) && c.Status == corev1.ConditionTrue {
 				tl.stamp(tl.finished, j.Name)
@@ -159,10 +181,32 @@ func watchJobs(b *testing.B, ns string) *timeline {
 	}); err != nil {
 		b.Fatal(err)
 	}
+	dyn, err := dynamic.NewForConfig(sys.RESTConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	monthFactory := dynamicinformer.NewFilteredDynamicSharedInformerFactory(dyn, 0, ns, nil)
+	onMonth := func(obj any) {
+		u, ok := obj.(*unstructured.Unstructured)
+		if !ok {
+			return
+		}
+		state, _, _ := unstructured.NestedString(u.Object, "status", "state")
+		if v1alpha1.MonthState(state).Finished() {
+			tl.stamp(tl.monthFinished, u.GetName())
+		}
+	}
+	if _, err := monthFactory.ForResource(v1alpha1.GroupVersion.WithResource("backfillmonths")).Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: onMonth, UpdateFunc: func(_, o any) { onMonth(o) },
+	}); err != nil {
+		b.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	tl.cancel = cancel
 	factory.Start(ctx.Done())
+	monthFactory.Start(ctx.Done())
 	factory.WaitForCacheSync(ctx.Done())
+	monthFactory.WaitForCacheSync(ctx.Done())
 	return tl
 }
 
