@@ -87,6 +87,12 @@ fuzz: ## Run every fuzz target briefly (FUZZ_TIME each).
 bench: control-plane ## Go benchmarks of the hot paths (see docs/benchmarks.md).
 	go test -run '^$$' -bench . -benchtime 1x -count 1 ./...
 
+.PHONY: bench-e2e
+bench-e2e: control-plane ## The deployed configuration measured from outside (audit log); one fresh local system per benchmark.
+	for b in Fanout Live Memory; do \
+		go test -run '^$$' -bench "^Benchmark$$b$$" -benchtime 1x -count 1 -timeout 30m ./test/bench/e2e/ || exit 1; \
+	done
+
 ##@ Build and run
 
 .PHONY: build

@@ -28,7 +28,7 @@ func campaignStatus(c *v1alpha1.BackfillCampaign, months []*v1alpha1.BackfillMon
 	if p.Current >= 0 {
 		in.Phase = &c.Spec.Phases[p.Current]
 	}
-	st := (&CampaignReconciler{}).buildStatus(c, s, p, admission.Decide(in), 0, conflicts, nil, now)
+	st := (&CampaignReconciler{}).buildStatus(c, s, p, admission.Decide(in), 0, conflicts, nil, dbDown, now)
 	setWorkersBlocked(&st, c.Generation, months)
 	return st
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -12,15 +13,12 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/event"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
@@ -47,9 +45,25 @@ const (
 // IndexMonthCampaign indexes months by the campaign they belong to.
 const IndexMonthCampaign = "spec.campaign"
 
-// DefaultCoalesce is how long month events wait before they trigger a campaign pass, so that
-// a burst of month changes costs one aggregation, not one per month.
+// DefaultCoalesce is the coalescing window of month events: a month that frees a concurrency
+// slot triggers a campaign pass at once, but at most one such pass starts per window and
+// campaign; the rest of a burst, and every other month change, waits for the window's end, so
+// that a burst of month changes costs one aggregation, not one per month.
 const DefaultCoalesce = 500 * time.Millisecond
+
+// staleAdmissionRetry is how soon a pass whose admission lost an update conflict runs again.
+const staleAdmissionRetry = 50 * time.Millisecond
+
+// DefaultFanoutWorkers bounds the month creates one campaign pass has in flight. The client's
+// rate limiter and the API server's priority and fairness (429 with Retry-After, which client-go
+// retries) bound them further; 16 keeps the server's queue short for the other controllers.
+const DefaultFanoutWorkers = 16
+
+// statusIntervalWindows is the shortest time between two campaign status writes that only move
+// counts, totals and estimates, in coalescing windows (5 s by default); a change of phase,
+// condition reason or generation is written at once. Progress of a campaign that runs for days
+// needs no rewrite per month event.
+const statusIntervalWindows = 10
 
 // CampaignReconciler plans a campaign's months, is the only admission authority, advances
 // phases through their gates and aggregates the campaign's status.
@@ -65,8 +79,17 @@ type CampaignReconciler struct {
 	// DatabaseReachable reports whether the database answers; nil when the manager runs
 	// without one. While it does not, no month is admitted.
 	DatabaseReachable func(context.Context) error
+	// FanoutWorkers bounds the creates a pass has in flight (DefaultFanoutWorkers when zero).
+	FanoutWorkers int
+	// StatusInterval spaces count-only status writes (statusIntervalWindows × Coalesce when
+	// zero).
+	StatusInterval time.Duration
 
-	expect expectations
+	// Workers tells the manager's readiness check when this controller's workers run.
+	Workers WorkerProbe
+
+	expect  expectations
+	written statusWrites
 }
 
 // +kubebuilder:rbac:groups=alexandria.ooheynerds.com,resources=backfillcampaigns,verbs=get;list;watch
@@ -75,6 +98,9 @@ type CampaignReconciler struct {
 
 // Reconcile plans, admits, gates and aggregates one campaign.
 func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	if r.Workers.Take(req) {
+		return ctrl.Result{}, nil
+	}
 	logger := log.FromContext(ctx)
 	u, decoded, err := getCampaign(ctx, r.Client, req.NamespacedName)
 	if err != nil {
@@ -83,6 +109,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		}
 		if apierrors.IsNotFound(err) {
 			metrics.Forget(req.Namespace, req.Name)
+			r.written.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -92,8 +119,11 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	}
 	now := r.Clock.Now()
 
+	// The months are the cache's own objects (no deep copy of every month per pass): everything
+	// below only reads them, and syncMonths and admit copy a month before they change it.
 	var list v1alpha1.BackfillMonthList
-	if err := r.List(ctx, &list, client.InNamespace(c.Namespace), client.MatchingFields{IndexMonthCampaign: c.Name}); err != nil {
+	if err := r.List(ctx, &list, client.InNamespace(c.Namespace), client.MatchingFields{IndexMonthCampaign: c.Name},
+		client.UnsafeDisableDeepCopy); err != nil {
 		return ctrl.Result{}, fmt.Errorf("listing months of %s: %w", c.Name, err)
 	}
 	byName := make(map[string]*v1alpha1.BackfillMonth, len(list.Items))
@@ -135,33 +165,61 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		in.Phase = &c.Spec.Phases[progress.Current]
 	}
 	decision := admission.Decide(in)
-	admitted, err := r.admit(ctx, decision.Admit, now, written)
+	admitted, stale, err := r.admit(ctx, decision.Admit, now, written)
 	r.expect.set(req.NamespacedName, expected{written: written, since: now})
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	if admitted > 0 {
 		metrics.Admitted(c.Namespace, c.Name, admitted)
-		r.Recorder.Eventf(&c, nil, corev1.EventTypeNormal, EventMonthsAdmitted, "Admit", "Admitted %d month(s) of phase %s", admitted, in.Phase.Name)
+		r.written.admit(req.NamespacedName, admitted, in.Phase.Name)
 	}
 
-	status := r.buildStatus(&c, summary, progress, decision, admitted, conflicts, order, now)
+	status := r.buildStatus(&c, summary, progress, decision, admitted, conflicts, order, in.DatabaseDown, now)
 	setWorkersBlocked(&status, c.Generation, months)
+	var later time.Duration // a count-only status change waiting for its turn
 	if !equality.Semantic.DeepEqual(c.Status, status) {
-		before := c.DeepCopy()
-		c.Status = status
-		if err := r.Status().Update(ctx, &c); err != nil {
-			return ctrl.Result{}, ignoreConflict(err)
+		if later = r.written.wait(req.NamespacedName, &c.Status, &status, r.statusInterval()); later == 0 {
+			before := c.DeepCopy()
+			c.Status = status
+			if err := r.Status().Update(ctx, &c); err != nil {
+				if apierrors.IsConflict(err) {
+					// our own status writes do not trigger passes (see SetupWithManager), so
+					// the pass that lost must be retried rather than wait for that event
+					return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, nil
+				}
+				return ctrl.Result{}, client.IgnoreNotFound(err)
+			}
+			r.written.record(req.NamespacedName)
+			// after the write: a pass that lost a conflict announces nothing twice
+			if a := r.written.takeAdmitted(req.NamespacedName); a.months > 0 {
+				r.Recorder.Eventf(&c, nil, corev1.EventTypeNormal, EventMonthsAdmitted, "Admit", "Admitted %d month(s) of phase %s", a.months, a.phase)
+			}
+			r.emitTransitions(before, &c.Status)
+			logger.V(1).Info("Updated BackfillCampaign status", "progress", status.Progress, "phase", status.CurrentPhase)
 		}
-		// after the write: a pass that lost a conflict announces nothing twice
-		r.emitTransitions(before, &c.Status)
-		logger.V(1).Info("Updated BackfillCampaign status", "progress", status.Progress, "phase", status.CurrentPhase)
 	}
 	metrics.ObserveCampaign(&c, months, now) // every pass: overdue months and mirror lag move with time
+	var res ctrl.Result
 	if decision.Next != nil {
-		return ctrl.Result{RequeueAfter: max(decision.Next.Sub(now), time.Second)}, nil
+		res.RequeueAfter = max(decision.Next.Sub(now), time.Second)
 	}
-	return ctrl.Result{}, nil
+	if later > 0 && (res.RequeueAfter == 0 || later < res.RequeueAfter) { // (negative: skipped)
+		res.RequeueAfter = later
+	}
+	if stale && (res.RequeueAfter == 0 || res.RequeueAfter > staleAdmissionRetry) {
+		// an admission lost a conflict (the month changed meanwhile, usually its own status):
+		// decide again once the cache has caught up, not on the next month event
+		res.RequeueAfter = staleAdmissionRetry
+	}
+	return res, nil
+}
+
+func (r *CampaignReconciler) statusInterval() time.Duration {
+	if r.StatusInterval > 0 {
+		return r.StatusInterval
+	}
+	return statusIntervalWindows * r.Coalesce
 }
 
 // databaseDown pings the database (bounded), so that admission waits out an outage instead of
@@ -178,75 +236,155 @@ func (r *CampaignReconciler) databaseDown(ctx context.Context) bool {
 // syncMonths creates missing months (suspended, owned by the campaign), adopts its orphans,
 // keeps the phase and prompt of unstarted months in step with the spec, and deletes
 // never-admitted months the spec no longer covers. A month name taken by an object of another
-// owner is a conflict: it is reported, never adopted by force.
+// owner is a conflict: it is reported, never adopted by force. byName holds the cache's
+// objects: a month is copied before it is changed.
 func (r *CampaignReconciler) syncMonths(ctx context.Context, c *v1alpha1.BackfillCampaign, desired []plan.Month, byName map[string]*v1alpha1.BackfillMonth, written map[string]string) ([]string, error) {
-	var conflicts []string
+	var conflicts, missing []plan.Month
 	want := make(map[string]bool, len(desired))
-	created := 0
 	for _, d := range desired {
 		want[d.Name] = true
 		m := byName[d.Name]
 		if m == nil {
-			nm := newMonth(c, d)
-			if err := ctrl.SetControllerReference(c, nm, r.Scheme); err != nil {
-				return nil, err
-			}
-			err := r.Create(ctx, nm)
-			switch {
-			case err == nil:
-				written[nm.Name] = nm.ResourceVersion
-				byName[nm.Name] = nm
-				created++
-				continue
-			case apierrors.IsAlreadyExists(err):
-				conflicts = append(conflicts, d.Name)
-				continue
-			default:
-				return conflicts, fmt.Errorf("creating month %s: %w", d.Name, err)
-			}
+			missing = append(missing, d)
+			continue
 		}
 		if !metav1.IsControlledBy(m, c) {
 			if !adoptable(m, c) {
-				conflicts = append(conflicts, d.Name)
+				conflicts = append(conflicts, d)
 				continue
 			}
 			// an orphan of this campaign (e.g. left by `kubectl delete --cascade=orphan` and a
 			// re-apply): take it back with its history rather than refuse or recreate it
+			m = m.DeepCopy()
 			if err := ctrl.SetControllerReference(c, m, r.Scheme); err != nil {
-				return conflicts, err
+				return names(conflicts), err
 			}
 			if err := r.Update(ctx, m); err != nil {
-				return conflicts, ignoreConflict(err)
+				return names(conflicts), ignoreConflict(err)
 			}
 			written[m.Name] = m.ResourceVersion
+			byName[m.Name] = m
 		}
 		if m.EffectiveState() == v1alpha1.MonthPending && m.FirstAdmittedAt() == nil &&
 			(m.Spec.Phase != d.Phase || m.Spec.PromptVariant != d.PromptVariant || m.Spec.BooksPerMonth != booksPerMonth(c)) {
+			m = m.DeepCopy()
 			m.Spec.Phase, m.Spec.PromptVariant, m.Spec.BooksPerMonth = d.Phase, d.PromptVariant, booksPerMonth(c)
+			if m.Labels == nil {
+				m.Labels = map[string]string{}
+			}
 			m.Labels[v1alpha1.LabelPhase] = d.Phase
 			if err := r.Update(ctx, m); err != nil {
-				return conflicts, ignoreConflict(err)
+				return names(conflicts), ignoreConflict(err)
 			}
 			written[m.Name] = m.ResourceVersion
+			byName[m.Name] = m
 		}
+	}
+	created, taken, err := r.createMonths(ctx, c, missing)
+	for _, m := range created {
+		written[m.Name] = m.ResourceVersion
+		byName[m.Name] = m
+	}
+	conflicts = append(conflicts, taken...)
+	if len(created) > 0 {
+		r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, EventMonthsPlanned, "Plan", "Created %d BackfillMonth(s)", len(created))
+	}
+	if err != nil {
+		return names(conflicts), err
 	}
 	for name, m := range byName {
 		if want[name] || !metav1.IsControlledBy(m, c) || m.FirstAdmittedAt() != nil || m.EffectiveState() != v1alpha1.MonthPending {
 			continue
 		}
 		if err := r.Delete(ctx, m); client.IgnoreNotFound(err) != nil {
-			return conflicts, fmt.Errorf("deleting month %s the spec no longer covers: %w", name, err)
+			return names(conflicts), fmt.Errorf("deleting month %s the spec no longer covers: %w", name, err)
 		}
 		delete(byName, name)
 	}
-	if created > 0 {
-		r.Recorder.Eventf(c, nil, corev1.EventTypeNormal, EventMonthsPlanned, "Plan", "Created %d BackfillMonth(s)", created)
-	}
 	if len(conflicts) > 0 {
 		r.Recorder.Eventf(c, nil, corev1.EventTypeWarning, EventNameConflict, "Plan",
-			"%d month name(s) are taken by objects this campaign does not own, e.g. %s", len(conflicts), conflicts[0])
+			"%d month name(s) are taken by objects this campaign does not own, e.g. %s", len(conflicts), conflicts[0].Name)
 	}
-	return conflicts, nil
+	return names(conflicts), nil
+}
+
+// createMonths creates the missing months with up to FanoutWorkers creates in flight. Creates
+// are idempotent by name, so a pass that dies half-way leaves no duplicate: the next pass
+// (after a restart, from a freshly synced cache) creates only what is still missing. After
+// the first error no further create starts, but those in flight finish with the pass's own
+// context, so that every month the server stored is reported as created and expected. A
+// refusal for load (429 after client-go's own Retry-After retries, or a timeout) is returned
+// and the work queue retries the pass with exponential backoff.
+func (r *CampaignReconciler) createMonths(ctx context.Context, c *v1alpha1.BackfillCampaign, missing []plan.Month) (created []*v1alpha1.BackfillMonth, taken []plan.Month, err error) {
+	if len(missing) == 0 {
+		return nil, nil, nil
+	}
+	workers := r.FanoutWorkers
+	if workers <= 0 {
+		workers = DefaultFanoutWorkers
+	}
+	type outcome struct {
+		month plan.Month
+		obj   *v1alpha1.BackfillMonth
+		err   error
+	}
+	var (
+		next    = make(chan plan.Month)
+		results = make(chan outcome)
+		stop    = make(chan struct{})
+		wg      sync.WaitGroup
+	)
+	for range min(workers, len(missing)) {
+		wg.Go(func() {
+			for d := range next {
+				nm := newMonth(c, d)
+				err := ctrl.SetControllerReference(c, nm, r.Scheme)
+				if err == nil {
+					err = r.Create(ctx, nm)
+				}
+				results <- outcome{month: d, obj: nm, err: err}
+			}
+		})
+	}
+	go func() {
+		defer close(next)
+		for _, d := range missing {
+			select {
+			case next <- d:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	go func() {
+		wg.Wait()
+		close(results)
+	}()
+	for o := range results {
+		switch {
+		case o.err == nil:
+			created = append(created, o.obj)
+		case apierrors.IsAlreadyExists(o.err):
+			// the cache lists this campaign's months (by spec.campaign) and has synced, so a
+			// name it does not show is taken by another campaign's or a user's object
+			taken = append(taken, o.month)
+		case err == nil:
+			err = fmt.Errorf("creating month %s: %w", o.month.Name, o.err)
+			close(stop)
+		}
+	}
+	return created, taken, err
+}
+
+func names(months []plan.Month) []string {
+	if len(months) == 0 {
+		return nil
+	}
+	out := make([]string, len(months))
+	for i, m := range months {
+		out[i] = m.Name
+	}
+	return out
 }
 
 // adoptable reports a month that names this campaign and has no controller: an orphan of it.
@@ -273,9 +411,9 @@ func booksPerMonth(c *v1alpha1.BackfillCampaign) int32 { return c.Spec.Effective
 // admit unsuspends the months admission chose, recording the first admission time that the
 // cadence counts. Each update carries the cached resourceVersion, so a stale decision fails
 // with a conflict instead of admitting twice.
-func (r *CampaignReconciler) admit(ctx context.Context, months []*v1alpha1.BackfillMonth, now time.Time, written map[string]string) (int, error) {
-	n := 0
+func (r *CampaignReconciler) admit(ctx context.Context, months []*v1alpha1.BackfillMonth, now time.Time, written map[string]string) (n int, stale bool, err error) {
 	for _, m := range months {
+		m = m.DeepCopy() // the cache's object
 		m.Spec.Suspend = false
 		if m.FirstAdmittedAt() == nil {
 			if m.Annotations == nil {
@@ -285,18 +423,18 @@ func (r *CampaignReconciler) admit(ctx context.Context, months []*v1alpha1.Backf
 		}
 		if err := r.Update(ctx, m); err != nil {
 			if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-				return n, nil // decided from an old copy: the next pass decides again
+				return n, true, nil // decided from an old copy: the next pass decides again
 			}
-			return n, fmt.Errorf("admitting month %s: %w", m.Name, err)
+			return n, false, fmt.Errorf("admitting month %s: %w", m.Name, err)
 		}
 		written[m.Name] = m.ResourceVersion
 		n++
 	}
-	return n, nil
+	return n, false, nil
 }
 
 func (r *CampaignReconciler) buildStatus(c *v1alpha1.BackfillCampaign, s aggregate.Summary, p gate.Progress, d admission.Decision,
-	admitted int, conflicts []string, order []string, now time.Time) v1alpha1.BackfillCampaignStatus {
+	admitted int, conflicts []string, order []string, dbDown bool, now time.Time) v1alpha1.BackfillCampaignStatus {
 	st := v1alpha1.BackfillCampaignStatus{
 		ObservedGeneration: c.Generation,
 		Conditions:         append([]metav1.Condition(nil), c.Status.Conditions...),
@@ -371,10 +509,21 @@ func (r *CampaignReconciler) buildStatus(c *v1alpha1.BackfillCampaign, s aggrega
 		setCondition(&st.Conditions, gen, v1alpha1.ConditionBudgetExhausted, metav1.ConditionFalse, v1alpha1.ReasonWithinBudget,
 			fmt.Sprintf("%d ISBNdb calls used today", s.Budget.ISBNdbCalls))
 	}
-	if s.Unmirrored > 0 {
+	// Mirrored is about the database, not about the month changes in flight: while it answers,
+	// the month controller mirrors each change within its pass, so counting unmirrored months
+	// here would flip the condition (and rewrite the status) with every month change. The lag
+	// itself is the backfill_mirror_unmirrored_months metric.
+	switch {
+	case s.Unmirrored > 0 && r.DatabaseReachable == nil:
 		setCondition(&st.Conditions, gen, v1alpha1.ConditionMirrored, metav1.ConditionFalse, v1alpha1.ReasonDatabaseUnavailable,
-			fmt.Sprintf("%d month(s) not yet mirrored into backfill_log", s.Unmirrored))
-	} else {
+			"the manager runs without a database: backfill_log is not kept")
+	case s.Unmirrored > 0 && dbDown:
+		setCondition(&st.Conditions, gen, v1alpha1.ConditionMirrored, metav1.ConditionFalse, v1alpha1.ReasonDatabaseUnavailable,
+			"the database does not answer: backfill_log is behind until it does")
+	case s.Unmirrored > 0:
+		setCondition(&st.Conditions, gen, v1alpha1.ConditionMirrored, metav1.ConditionTrue, v1alpha1.ReasonMirrored,
+			"the database answers; backfill_log follows every month's state")
+	default:
 		setCondition(&st.Conditions, gen, v1alpha1.ConditionMirrored, metav1.ConditionTrue, v1alpha1.ReasonMirrored, "backfill_log holds every month's state")
 	}
 	return st
@@ -441,7 +590,7 @@ func head(s []string, n int) []string {
 }
 
 // SetupWithManager indexes months by campaign and watches campaigns and their months, with
-// month events coalesced per campaign.
+// month events paced per campaign (monthEvents).
 func (r *CampaignReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
 	if r.Coalesce == 0 {
 		r.Coalesce = DefaultCoalesce
@@ -452,38 +601,12 @@ func (r *CampaignReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Mana
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(campaignShape()).
-		Watches(&v1alpha1.BackfillMonth{}, coalescedOwner{delay: r.Coalesce}).
+		// a pass reacts to the spec (generation), labels and annotations, never to a status
+		// write (its own, or a conflicting one: that pass requeues itself)
+		For(campaignShape(), builder.WithPredicates(predicate.Or[client.Object](
+			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		Watches(&v1alpha1.BackfillMonth{}, newMonthEvents(r.Coalesce)).
+		WatchesRawSource(r.Workers.Source()).
 		Named("backfillcampaign").
 		Complete(r)
 }
-
-// coalescedOwner enqueues a month's campaign after a short delay; the work queue merges the
-// repeats, so thousands of month changes cost a handful of campaign passes.
-type coalescedOwner struct{ delay time.Duration }
-
-func (h coalescedOwner) enqueue(o client.Object, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-	m, ok := o.(*v1alpha1.BackfillMonth)
-	if !ok {
-		return
-	}
-	q.AddAfter(reconcile.Request{NamespacedName: types.NamespacedName{Namespace: m.Namespace, Name: m.Spec.Campaign}}, h.delay)
-}
-
-func (h coalescedOwner) Create(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-	h.enqueue(e.Object, q)
-}
-
-func (h coalescedOwner) Update(_ context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-	h.enqueue(e.ObjectNew, q)
-}
-
-func (h coalescedOwner) Delete(_ context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-	h.enqueue(e.Object, q)
-}
-
-func (h coalescedOwner) Generic(_ context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-	h.enqueue(e.Object, q)
-}
-
-var _ handler.EventHandler = coalescedOwner{}

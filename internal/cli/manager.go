@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+	"github.com/ooheynerds/backfill-operator/controllers"
 	"github.com/ooheynerds/backfill-operator/internal/attemptjob"
 	"github.com/ooheynerds/backfill-operator/internal/manager"
 )
@@ -22,6 +23,7 @@ func newManagerCommand() *cobra.Command {
 		dbSecret   string
 		kubeconfig string
 		qps        float32
+		burst      int
 		zapOpts    = zap.Options{}
 	)
 	cmd := &cobra.Command{
@@ -51,7 +53,7 @@ Jobs' termination messages.`,
 			if err != nil {
 				return fmt.Errorf("loading Kubernetes client configuration: %w", err)
 			}
-			cfg.QPS, cfg.Burst = qps, int(qps*2)
+			cfg.QPS, cfg.Burst = qps, burst
 			ctx := ctrl.SetupSignalHandler()
 			mgr, closeDB, err := manager.New(ctx, cfg, o)
 			if err != nil {
@@ -71,7 +73,14 @@ Jobs' termination messages.`,
 	f.StringVar(&image, "worker-image", os.Getenv("WORKER_IMAGE"), "image of the month Jobs' worker (the operator's own image); campaigns may override it")
 	f.StringVar(&dbSecret, "worker-database-secret", "", "NAME/KEY of the Secret holding the workers' DATABASE_URL, for campaigns that set none")
 	f.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file (default: in-cluster or $KUBECONFIG)")
-	f.Float32Var(&qps, "kube-api-qps", 50, "queries per second to the API server")
+	// The operator's steady state needs a few requests per month change; the limiter matters
+	// for bursts (a campaign's fan-out of up to 2,400 months, a resync after a restart) and as a
+	// fuse against a runaway loop. The API server's priority and fairness shares its capacity
+	// among clients and answers 429 (which client-go retries) when this one asks too much.
+	f.Float32Var(&qps, "kube-api-qps", 500, "sustained requests per second to the API server (client-side limit; the server's priority and fairness applies as well)")
+	f.IntVar(&burst, "kube-api-burst", 1000, "requests the client may send at once above --kube-api-qps")
+	f.IntVar(&o.FanoutWorkers, "fanout-workers", controllers.DefaultFanoutWorkers, "month creates one campaign pass keeps in flight")
+	f.BoolVar(&o.Pprof, "pprof", false, "serve /debug/pprof/ on the metrics endpoint, behind its authentication and authorization (needs --metrics-secure)")
 	f.IntVar(&o.Models, "models", 2, "LLMs each month calls, for plan estimates")
 	addGoFlags(cmd, zapOpts.BindFlags)
 	return cmd

@@ -67,6 +67,12 @@ type Options struct {
 	CoalesceMonthEvents time.Duration
 	// SkipNameValidation lets tests start several managers in one process.
 	SkipNameValidation bool
+	// FanoutWorkers bounds a campaign pass's month creates in flight
+	// (controllers.DefaultFanoutWorkers when zero).
+	FanoutWorkers int
+	// Pprof serves net/http/pprof under /debug/pprof/ on the metrics endpoint, behind its
+	// authentication and authorization; it requires SecureMetrics.
+	Pprof bool
 }
 
 // New builds a manager with both controllers registered. The returned close function
@@ -81,6 +87,12 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, func()
 		metrics.SecureServing = true
 		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
+	if o.Pprof {
+		if !o.SecureMetrics || o.MetricsAddr == "0" {
+			return nil, nil, fmt.Errorf("pprof is served only on the authenticated metrics endpoint: it needs secure metrics enabled")
+		}
+		metrics.ExtraHandlers = pprofHandlers()
+	}
 	shutdown := 30 * time.Second
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        Scheme(),
@@ -94,7 +106,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, func()
 		Controller:                    config.Controller{SkipNameValidation: ptr.To(o.SkipNameValidation)},
 		// Campaigns are read unstructured (see controllers.getCampaign); from the cache too.
 		Client: client.Options{Cache: &client.CacheOptions{Unstructured: true}},
-		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
+		Cache: cache.Options{DefaultTransform: trimForCache(), ByObject: map[client.Object]cache.ByObject{
 			// only the operator's own Jobs and their pods, never the cluster's
 			&batchv1.Job{}: {Label: own},
 			&corev1.Pod{}:  {Label: own},
@@ -104,14 +116,6 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, func()
 		return nil, nil, fmt.Errorf("creating manager: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-		return nil, nil, err
-	}
-	if err := mgr.AddReadyzCheck("readyz", func(req *http.Request) error {
-		if !mgr.GetCache().WaitForCacheSync(req.Context()) {
-			return fmt.Errorf("cache not synced")
-		}
-		return nil
-	}); err != nil {
 		return nil, nil, err
 	}
 
@@ -132,12 +136,24 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, func()
 		results.DB = pool
 		mirrorWriter = poolMirror{pool}
 	}
-	if err := (&controllers.CampaignReconciler{
+	campaigns := &controllers.CampaignReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: o.Clock,
 		Recorder: mgr.GetEventRecorder("backfillcampaign-controller"), Models: o.Models, Coalesce: o.CoalesceMonthEvents,
-		DatabaseReachable: reachable(pool),
-	}).SetupWithManager(ctx, mgr); err != nil {
+		DatabaseReachable: reachable(pool), FanoutWorkers: o.FanoutWorkers,
+	}
+	if err := campaigns.SetupWithManager(ctx, mgr); err != nil {
 		return nil, nil, fmt.Errorf("setting up campaign controller: %w", err)
+	}
+	// ready once the caches have synced and the campaign controller's workers take work: a
+	// replica that reports ready admits months. (The month controller can carry a
+	// controllers.WorkerProbe the same way.)
+	if err := mgr.AddReadyzCheck("readyz", func(req *http.Request) error {
+		if !mgr.GetCache().WaitForCacheSync(req.Context()) {
+			return fmt.Errorf("cache not synced")
+		}
+		return campaigns.Workers.Check(req)
+	}); err != nil {
+		return nil, nil, err
 	}
 	if err := (&controllers.MonthReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Clock: o.Clock,

@@ -14,8 +14,8 @@ import (
 	"github.com/ooheynerds/backfill-operator/controllers"
 	"github.com/ooheynerds/backfill-operator/internal/attemptjob"
 	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
-	"github.com/ooheynerds/backfill-operator/internal/plan"
 	"github.com/ooheynerds/backfill-operator/internal/dev/testenv"
+	"github.com/ooheynerds/backfill-operator/internal/plan"
 )
 
 var jobs = attemptjob.Builder{Image: "backfill-operator:bench", DatabaseSecret: &v1alpha1.SecretKeyRef{Name: "db", Key: "url"}}

@@ -72,6 +72,10 @@ type Options struct {
 	StartTimeout time.Duration
 	// Logf, when set, receives one line per start-up step.
 	Logf func(format string, args ...any)
+	// AuditLog, when set, is where kube-apiserver writes its audit log: one JSON line per
+	// request at Metadata level (who, verb, resource, response code, timestamps), which
+	// benchmarks read to count a client's requests from outside it.
+	AuditLog string
 }
 
 // Cluster is a running control plane. Stop it when done.
@@ -86,6 +90,7 @@ type Cluster struct {
 	LogDir string
 
 	controllers     []string
+	auditArgs       []string
 	restConfig      *rest.Config
 	kcmHealthURL    string
 	processes       []*process
@@ -147,6 +152,13 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			c.Stop()
 			return nil, fmt.Errorf("creating %s: %w", dir, err)
+		}
+	}
+
+	if opts.AuditLog != "" {
+		if c.auditArgs, err = auditArgs(c.Dir, opts.AuditLog); err != nil {
+			c.Stop()
+			return nil, err
 		}
 	}
 
@@ -246,7 +258,7 @@ func (c *Cluster) start(ctx context.Context, binDir, pkiDir, etcdDir string, log
 	}
 
 	logf("starting kube-apiserver on %s", c.Host)
-	apiserver, err := startProcess("kube-apiserver", filepath.Join(binDir, APIServerBinary), []string{
+	apiserver, err := startProcess("kube-apiserver", filepath.Join(binDir, APIServerBinary), append([]string{
 		"--advertise-address=127.0.0.1",
 		// Nothing in-cluster dials the kubernetes Service here, and the
 		// endpoint reconciler refuses a loopback advertise address.
@@ -269,7 +281,7 @@ func (c *Cluster) start(ctx context.Context, binDir, pkiDir, etcdDir string, log
 		"--allow-privileged=false",
 		"--profiling=false",
 		"--v=1",
-	}, c.LogDir)
+	}, c.auditArgs...), c.LogDir)
 	if err != nil {
 		return err
 	}

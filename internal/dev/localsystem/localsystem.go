@@ -73,6 +73,9 @@ type Options struct {
 	ManagerArgs []string
 	// Logf receives one line per start-up and shutdown step (default: nothing).
 	Logf func(format string, args ...any)
+	// AuditLog, when set, is where the API server writes its audit log (see
+	// devcluster.Options.AuditLog); benchmarks count the manager's requests from it.
+	AuditLog string
 }
 
 // System is the running whole. Stop it when done.
@@ -136,7 +139,7 @@ func Start(ctx context.Context, opts Options) (s *System, err error) {
 		binDir = filepath.Join(opts.RepoRoot, "bin", "k8s")
 	}
 	logf("starting the control plane (etcd, kube-apiserver, kube-controller-manager) in %s", filepath.Join(s.Dir, "cluster"))
-	if s.Cluster, err = devcluster.Start(ctx, devcluster.Options{BinDir: binDir, Dir: filepath.Join(s.Dir, "cluster")}); err != nil {
+	if s.Cluster, err = devcluster.Start(ctx, devcluster.Options{BinDir: binDir, Dir: filepath.Join(s.Dir, "cluster"), AuditLog: opts.AuditLog}); err != nil {
 		return s, fmt.Errorf("starting the control plane: %w", err)
 	}
 	cfg := s.RESTConfig()
@@ -252,6 +255,17 @@ func (s *System) StartManager() error {
 	go func() { end <- cmd.Wait(); logFile.Close() }()
 	s.manager, s.managerEnd = cmd, end
 	return nil
+}
+
+// ManagerPID is the running manager's process id (0 when it is not running), for benchmarks
+// that read its memory.
+func (s *System) ManagerPID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.manager == nil {
+		return 0
+	}
+	return s.manager.Process.Pid
 }
 
 // ManagerLog is the manager's log file (all its runs, appended).

@@ -1,0 +1,216 @@
+package controllers
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+)
+
+// monthEvents maps month events to a pass of their campaign. A month that frees a concurrency
+// slot or finishes (the events admission waits for) starts a pass at once — the leading edge
+// of a short window (urgentWindow); further such events inside it wait for its end. Every
+// other month change (creation, first status, Processing, mirror flips) waits for the end of
+// the coalescing delay, where the work queue merges the burst into one pass — the trailing
+// edge. A pass in progress absorbs the events that arrive meanwhile into one pass after it.
+// Admission latency is thus about one pass, and a burst of thousands of month changes costs
+// about one pass per delay.
+type monthEvents struct {
+	delay  time.Duration
+	urgent time.Duration // the leading-edge window: delay / urgentFraction
+	now    func() time.Time
+
+	mu      sync.Mutex
+	leading map[types.NamespacedName]time.Time // when the current window of a campaign opened
+}
+
+// urgentFraction divides the coalescing delay into the window of slot-freeing events: a wave
+// of months finishing together (equal Jobs) waits at most delay/10 behind its first, and a
+// storm of them (a mass failure) still costs at most ten passes per delay.
+const urgentFraction = 10
+
+func newMonthEvents(delay time.Duration) *monthEvents {
+	return &monthEvents{delay: delay, urgent: delay / urgentFraction, now: time.Now, leading: map[types.NamespacedName]time.Time{}}
+}
+
+// after is how long a campaign pass caused by an event waits: zero on a window's leading edge.
+func (h *monthEvents) after(campaign types.NamespacedName, urgent bool) time.Duration {
+	if !urgent {
+		return h.delay
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	now := h.now()
+	if opened, ok := h.leading[campaign]; ok && now.Sub(opened) < h.urgent {
+		return h.urgent - now.Sub(opened)
+	}
+	if len(h.leading) > 256 { // forget closed windows (deleted campaigns)
+		for k, opened := range h.leading {
+			if now.Sub(opened) >= h.urgent {
+				delete(h.leading, k)
+			}
+		}
+	}
+	h.leading[campaign] = now
+	return 0
+}
+
+func (h *monthEvents) enqueue(o client.Object, urgent bool, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	m, ok := o.(*v1alpha1.BackfillMonth)
+	if !ok {
+		return
+	}
+	req := reconcile.Request{NamespacedName: types.NamespacedName{Namespace: m.Namespace, Name: m.Spec.Campaign}}
+	if d := h.after(req.NamespacedName, urgent); d > 0 {
+		q.AddAfter(req, d)
+	} else {
+		q.Add(req)
+	}
+}
+
+// freesSlot reports a month change admission waits for: the month stops counting against the
+// campaign's concurrency (finished, or suspended again after a failed attempt) or finishes.
+func freesSlot(old, cur *v1alpha1.BackfillMonth) bool {
+	return (old.Admitted() && !cur.Admitted()) || (!old.Status.State.Finished() && cur.Status.State.Finished())
+}
+
+func (h *monthEvents) Create(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	h.enqueue(e.Object, false, q)
+}
+
+func (h *monthEvents) Update(_ context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	old, ok1 := e.ObjectOld.(*v1alpha1.BackfillMonth)
+	cur, ok2 := e.ObjectNew.(*v1alpha1.BackfillMonth)
+	h.enqueue(e.ObjectNew, ok1 && ok2 && freesSlot(old, cur), q)
+}
+
+func (h *monthEvents) Delete(_ context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	m, ok := e.Object.(*v1alpha1.BackfillMonth)
+	h.enqueue(e.Object, ok && m.Admitted(), q)
+}
+
+func (h *monthEvents) Generic(_ context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	h.enqueue(e.Object, false, q)
+}
+
+var _ handler.EventHandler = &monthEvents{}
+
+// statusWrites spaces a campaign's count-only status writes: a status whose conditions,
+// phases and generation are unchanged is written at most once per interval, so a running
+// campaign costs a handful of status writes per interval, not one per month event.
+type statusWrites struct {
+	mu   sync.Mutex
+	last map[types.NamespacedName]time.Time
+	// admitted counts admissions not yet announced: one event per status write, not one per
+	// admitting pass (a pass per finished month admits one month at a time).
+	admitted map[types.NamespacedName]admittedSince
+}
+
+type admittedSince struct {
+	months int
+	phase  string
+}
+
+// admit remembers admissions for the campaign's next announcement.
+func (w *statusWrites) admit(campaign types.NamespacedName, months int, phase string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.admitted == nil {
+		w.admitted = map[types.NamespacedName]admittedSince{}
+	}
+	a := w.admitted[campaign]
+	w.admitted[campaign] = admittedSince{months: a.months + months, phase: phase}
+}
+
+// forget drops what is kept of a deleted campaign.
+func (w *statusWrites) forget(campaign types.NamespacedName) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.last, campaign)
+	delete(w.admitted, campaign)
+}
+
+// takeAdmitted returns and forgets the admissions not yet announced.
+func (w *statusWrites) takeAdmitted(campaign types.NamespacedName) admittedSince {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	a := w.admitted[campaign]
+	delete(w.admitted, campaign)
+	return a
+}
+
+func (w *statusWrites) record(campaign types.NamespacedName) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.last == nil {
+		w.last = map[types.NamespacedName]time.Time{}
+	}
+	w.last[campaign] = time.Now()
+}
+
+// wait is how long the write from old to cur should wait: zero writes it now, a negative
+// value skips it without a retry. A significant change is written at once; a change of
+// counts waits for the interval since the last write (the caller requeues for it); a change
+// of only the time-derived estimates (ETA, next admission, plan) rides along with the next
+// write, or is written by a pass that finds it staleWindows intervals old.
+func (w *statusWrites) wait(campaign types.NamespacedName, old, cur *v1alpha1.BackfillCampaignStatus, interval time.Duration) time.Duration {
+	if significant(old, cur) {
+		return 0
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	since := time.Since(w.last[campaign]) // a restarted manager writes at once
+	switch {
+	case estimatesOnly(old, cur) && since < staleWindows*interval:
+		return -1
+	case since >= interval:
+		return 0
+	default:
+		return interval - since
+	}
+}
+
+// staleWindows is how many status intervals a time-derived estimate may lag before a pass
+// rewrites it alone.
+const staleWindows = 6
+
+// estimatesOnly reports a change confined to what moves with the clock alone.
+func estimatesOnly(old, cur *v1alpha1.BackfillCampaignStatus) bool {
+	a, b := *old, *cur
+	a.EstimatedCompletionTime, b.EstimatedCompletionTime = nil, nil
+	a.NextAdmissionTime, b.NextAdmissionTime = nil, nil
+	a.Plan, b.Plan = nil, nil
+	return equality.Semantic.DeepEqual(a, b)
+}
+
+// significant reports a status change a user or a tool waits for: a new generation observed,
+// a different current phase or phase state, a condition that changed status or reason, or a
+// different number of months.
+func significant(old, cur *v1alpha1.BackfillCampaignStatus) bool {
+	if old.ObservedGeneration != cur.ObservedGeneration || old.CurrentPhase != cur.CurrentPhase ||
+		old.Months.Total != cur.Months.Total || len(old.Phases) != len(cur.Phases) || len(old.Conditions) != len(cur.Conditions) {
+		return true
+	}
+	for i := range cur.Phases {
+		if old.Phases[i].Name != cur.Phases[i].Name || old.Phases[i].State != cur.Phases[i].State {
+			return true
+		}
+	}
+	for _, c := range cur.Conditions {
+		was := meta.FindStatusCondition(old.Conditions, c.Type)
+		if was == nil || was.Status != c.Status || was.Reason != c.Reason || was.ObservedGeneration != c.ObservedGeneration {
+			return true
+		}
+	}
+	return false
+}

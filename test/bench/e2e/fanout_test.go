@@ -1,0 +1,186 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
+	"github.com/ooheynerds/backfill-operator/internal/dev/localsystem"
+	"github.com/ooheynerds/backfill-operator/internal/manager"
+)
+
+func init() { ctrllog.SetLogger(logr.Discard()) }
+
+// rawWorkers is how many goroutines create months directly: the API server's own create
+// throughput for BackfillMonths on this machine, the ideal the operator's fan-out is held to.
+const rawWorkers = 16
+
+// fanoutCampaigns are 3000 months in Plan mode: two campaigns of 1500 (a campaign's years lie
+// within 1900–2100, so one holds at most 2412 months).
+func fanoutCampaigns(ns string) []*v1alpha1.BackfillCampaign {
+	return []*v1alpha1.BackfillCampaign{
+		builders.MakeCampaign("fanout-a", ns).Mode(v1alpha1.ModePlan).
+			Phase("validate", 2020, 2020, 5, 2).Gate(90).Phase("recent", 2021, 2024, 15, 5).Phase("history", 1900, 2019, 20, 5).Obj(),
+		builders.MakeCampaign("fanout-b", ns).Mode(v1alpha1.ModePlan).Phase("future", 1975, 2099, 20, 5).Obj(),
+	}
+}
+
+// BenchmarkFanout measures, in one run, 3000 BackfillMonths created by rawWorkers goroutines
+// straight to the API server (the manager stopped), then the running manager fanning two
+// Plan-mode campaigns out into the same 3000 months (until both statuses count them), then the
+// raw creates again; and, from the audit log, the manager's requests per month.
+func BenchmarkFanout(b *testing.B) {
+	const months = 3000
+	ctx := context.Background()
+	raw := newRawClient(b)
+	for i := 0; i < b.N; i++ {
+		raw1 := rawCreate(b, raw, months)
+		ns := namespace(b, "fanout")
+		from := auditMark()
+		started := time.Now()
+		for _, c := range fanoutCampaigns(ns) {
+			if err := sys.Client.Create(ctx, c); err != nil {
+				b.Fatal(err)
+			}
+		}
+		waitCounted(b, ns, months)
+		elapsed := time.Since(started)
+		atTotal := auditMark()
+		if err := waitManagerIdle(2*time.Second, 2*time.Minute); err != nil {
+			b.Fatal(err)
+		}
+		evs, err := auditEvents(from, -1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		evsAtTotal, _ := auditEvents(from, atTotal)
+		var list v1alpha1.BackfillMonthList
+		if err := sys.Client.List(ctx, &list, client.InNamespace(ns)); err != nil {
+			b.Fatal(err)
+		}
+		if len(list.Items) != months {
+			b.Fatalf("%d months exist, want %d", len(list.Items), months)
+		}
+		raw2 := rawCreate(b, raw, months)
+		op := months / elapsed.Seconds()
+		rawMean := (raw1 + raw2) / 2
+		idle, atN := count(evs, managerAgent), count(evsAtTotal, managerAgent)
+		b.Logf("raw %.1f months/s, operator %.1f months/s (%.2fs), raw %.1f months/s; operator/raw = %.3f", raw1, op, elapsed.Seconds(), raw2, op/rawMean)
+		b.Logf("manager requests at total==N: %d (%.3f/month); when idle: %s", atN.total, float64(atN.total)/months, idle)
+		b.ReportMetric(raw1, "raw1-months/s")
+		b.ReportMetric(op, "operator-months/s")
+		b.ReportMetric(raw2, "raw2-months/s")
+		b.ReportMetric(op/rawMean, "operator/raw")
+		b.ReportMetric(float64(idle.writes)/months, "writes/month")
+		b.ReportMetric(float64(idle.gets)/months, "gets/month")
+		b.ReportMetric(float64(idle.byKey["update backfillcampaigns/status 200"]), "campaign-status-writes")
+	}
+}
+
+// newRawClient is a client with no client-side rate limit and a user agent of its own.
+func newRawClient(b *testing.B) client.Client {
+	cfg := rest.CopyConfig(sys.Cluster.RESTConfig())
+	cfg.QPS, cfg.Burst, cfg.UserAgent = -1, 0, "bench-raw"
+	c, err := client.New(cfg, client.Options{Scheme: manager.Scheme()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+// rawCreate stops the manager, creates n suspended months with rawWorkers goroutines in a new
+// namespace, removes them again and restarts the manager; it returns months per second.
+func rawCreate(b *testing.B, c client.Client, n int) float64 {
+	ctx := context.Background()
+	if err := sys.KillManager(); err != nil {
+		b.Fatal(err)
+	}
+	ns := namespace(b, "raw")
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstErr error
+	started := time.Now()
+	for range rawWorkers {
+		wg.Go(func() {
+			for i := range next {
+				// two "campaigns" of 1500, as the operator's (years stop at 2100)
+				campaign := fmt.Sprintf("raw-%d", i/1500)
+				y, m := 1900+int32(i%1500/12), int32(i%12)+1
+				mo := builders.MakeMonth(campaign, ns, "p", y, m).Obj()
+				if err := c.Create(ctx, mo); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	elapsed := time.Since(started)
+	if firstErr != nil {
+		b.Fatal(firstErr)
+	}
+	if err := c.DeleteAllOf(ctx, &v1alpha1.BackfillMonth{}, client.InNamespace(ns)); err != nil {
+		b.Fatal(err)
+	}
+	if err := sys.StartManager(); err != nil {
+		b.Fatal(err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := waitReady(rctx); err != nil {
+		b.Fatal(err)
+	}
+	return float64(n) / elapsed.Seconds()
+}
+
+// waitCounted waits until every campaign in ns counts all its months in an observed status.
+func waitCounted(b *testing.B, ns string, months int) {
+	deadline := time.Now().Add(10 * time.Minute)
+	for {
+		var list v1alpha1.BackfillCampaignList
+		if err := sys.Client.List(context.Background(), &list, client.InNamespace(ns)); err != nil {
+			b.Fatal(err)
+		}
+		total := 0
+		done := len(list.Items) > 0
+		for _, c := range list.Items {
+			total += int(c.Status.Months.Total)
+			done = done && c.Status.ObservedGeneration == c.Generation
+		}
+		if done && total == months {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("campaigns count %d of %d months after 10 minutes", total, months)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+var nsSeq int
+
+func namespace(b *testing.B, prefix string) string {
+	nsSeq++
+	name := fmt.Sprintf("%s-%d-%d", prefix, nsSeq, time.Now().UnixNano()%100000)
+	if err := sys.Namespace(context.Background(), name, localsystem.NamespaceOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	return name
+}
