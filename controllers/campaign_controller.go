@@ -122,6 +122,12 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		}
 	}
 
+	reruns, err := r.syncReruns(ctx, &c, months, written, now)
+	if err != nil {
+		r.expect.set(req.NamespacedName, expected{written: written, since: now})
+		return ctrl.Result{}, err
+	}
+
 	summary := aggregate.Summarize(&c.Spec, months, now)
 	progress := gate.Progression(&c.Spec, summary.ByPhase)
 	in := admission.Input{
@@ -146,6 +152,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	}
 
 	status := r.buildStatus(&c, summary, progress, decision, admitted, conflicts, order, now)
+	status.Reruns = reruns
 	if !equality.Semantic.DeepEqual(c.Status, status) {
 		before := c.DeepCopy()
 		c.Status = status
@@ -154,6 +161,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		}
 		// after the write: a pass that lost a conflict announces nothing twice
 		r.emitTransitions(before, &c.Status)
+		r.emitRerunTransitions(&c, before.Status.Reruns)
 		logger.V(1).Info("Updated BackfillCampaign status", "progress", status.Progress, "phase", status.CurrentPhase)
 	}
 	metrics.ObserveCampaign(&c, months, now) // every pass: overdue months and mirror lag move with time
@@ -269,19 +277,14 @@ func newMonth(c *v1alpha1.BackfillCampaign, d plan.Month) *v1alpha1.BackfillMont
 
 func booksPerMonth(c *v1alpha1.BackfillCampaign) int32 { return c.Spec.EffectiveBooksPerMonth() }
 
-// admit unsuspends the months admission chose, recording the first admission time that the
-// cadence counts. Each update carries the cached resourceVersion, so a stale decision fails
+// admit unsuspends the months admission chose, recording the admission times the cadence
+// counts (admission.Stamp). Each update carries the cached resourceVersion, so a stale decision fails
 // with a conflict instead of admitting twice.
 func (r *CampaignReconciler) admit(ctx context.Context, months []*v1alpha1.BackfillMonth, now time.Time, written map[string]string) (int, error) {
 	n := 0
 	for _, m := range months {
 		m.Spec.Suspend = false
-		if m.FirstAdmittedAt() == nil {
-			if m.Annotations == nil {
-				m.Annotations = map[string]string{}
-			}
-			m.Annotations[v1alpha1.AnnotationFirstAdmittedAt] = now.UTC().Format(time.RFC3339)
-		}
+		admission.Stamp(m, now)
 		if err := r.Update(ctx, m); err != nil {
 			if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
 				return n, nil // decided from an old copy: the next pass decides again

@@ -108,7 +108,8 @@ type Phase struct {
 	// Months restricts the phase to these months of each year; all twelve when omitted.
 	// +optional
 	Months *MonthRange `json:"months,omitempty"`
-	// MonthsPerDay is the cadence: at most this many new months are admitted in any rolling 24 hours.
+	// MonthsPerDay is the cadence: at most this many runs are admitted in any rolling 24 hours,
+	// counting a month's first run and each rerun (retries continue a run and do not count).
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=1000
 	MonthsPerDay int32 `json:"monthsPerDay"`
@@ -668,7 +669,7 @@ type BackfillCampaignStatus struct {
 	// Budget is today's use of the paid source.
 	// +optional
 	Budget *BudgetStatus `json:"budget,omitempty"`
-	// AdmittedLast24h is how many new months were admitted in the last 24 hours.
+	// AdmittedLast24h is how many runs (first runs and reruns) were admitted in the last 24 hours.
 	// +optional
 	AdmittedLast24h int32 `json:"admittedLast24h,omitempty"`
 	// NextAdmissionTime is when the next month can be admitted, when that is in the future.
