@@ -154,42 +154,47 @@ func needMonthSide(t *testing.T) {
 	}
 }
 
-// TestSpecRerunOfFailedMonthsRunsThemOnceThroughAdmission: two months fail in an outage; a
-// rerun in the spec asks exactly those, they wait for the cadence window like new runs,
-// complete with their history and attempt numbering kept, and nothing runs a second time.
+// TestSpecRerunOfFailedMonthsRunsThemOnceThroughAdmission: the first two months admitted fail in
+// an outage; the next day's two are admitted and use up monthsPerDay. A rerun in the spec asks
+// exactly the failed two; they wait for the cadence window like new runs and then use up a day
+// of it themselves, complete with their history and attempt numbering kept, and nothing runs a
+// second time.
 func TestSpecRerunOfFailedMonthsRunsThemOnceThroughAdmission(t *testing.T) {
-	c := builders.MakeCampaign("outage", "").Phase("p", 2020, 2020, 4, 4).Months(1, 4).
+	c := builders.MakeCampaign("outage", "").Phase("p", 2020, 2020, 2, 4).Months(1, 6).
 		Retry(1, time.Minute, time.Minute).Database("db", "url").Obj()
-	w := newRerunWorld(t, c, failFirstAttempt(1, 2))
-	firstAdmission := w.clock.Now()
-	got := w.until("outage", 20, "the campaign to finish", campaignCompleted)
-	if got.Status.Months.Failed != 2 || got.Status.Months.Completed != 2 {
-		t.Fatalf("before the rerun: %+v, want 2 failed and 2 completed", got.Status.Months)
-	}
+	w := newRerunWorld(t, c, failFirstAttempt(5, 6)) // newest first: 06 and 05 run on day one
+	w.until("outage", 10, "the outage's months to fail", func(c *v1alpha1.BackfillCampaign) bool { return c.Status.Months.Failed == 2 })
 
 	w.setReruns("outage", v1alpha1.Rerun{Name: "after-outage"})
-	got = w.until("outage", 5, "the rerun to ask its months", rerunIn("after-outage", v1alpha1.RerunRunning))
+	got := w.until("outage", 5, "the rerun to ask its months", func(c *v1alpha1.BackfillCampaign) bool {
+		st := rerunStatus(c, "after-outage")
+		return st != nil && st.State != v1alpha1.RerunRequesting
+	})
 	st := rerunStatus(got, "after-outage")
 	token := rerun.Token(got.UID, "after-outage")
-	if st.Matched != 2 || st.Done != 0 || !slices.Equal(st.Waiting, []string{"2020-01", "2020-02"}) || st.Token != token || st.Removed {
-		t.Fatalf("rerun status %+v, want the two failed months matched and waiting, token %s", st, token)
+	if st.Matched != 2 || st.Done+int32(len(st.Waiting)) != 2 || st.Token != token || st.Removed {
+		t.Fatalf("rerun status %+v, want the two failed months matched, token %s", st, token)
 	}
-	for mon, want := range map[int32]string{1: token, 2: token, 3: "", 4: ""} {
+	for mon, want := range map[int32]string{1: "", 2: "", 3: "", 4: "", 5: token, 6: token} {
 		if ann := w.month("outage", 2020, mon).Annotations[rerun.Annotation]; ann != want {
 			t.Errorf("month 2020-%02d rerun annotation %q, want %q", mon, ann, want)
 		}
 	}
 
 	needMonthSide(t)
-	got = w.until("outage", 30, "the rerun to finish", rerunIn("after-outage", v1alpha1.RerunFinished))
+	w.until("outage", 30, "the rerun to finish", rerunIn("after-outage", v1alpha1.RerunFinished))
+	got = w.until("outage", 30, "the campaign to finish", campaignCompleted)
 	st = rerunStatus(got, "after-outage")
 	if st.Matched != 2 || st.Done != 2 || len(st.Waiting) != 0 || st.FinishedAt == nil {
 		t.Fatalf("finished rerun status %+v, want 2 of 2 done", st)
 	}
-	if got.Status.Months.Completed != 4 || !campaignCompleted(got) {
-		t.Fatalf("after the rerun: %+v, want all 4 completed", got.Status.Months)
+	if got.Status.Months.Completed != 6 {
+		t.Fatalf("after the rerun: %+v, want all 6 completed", got.Status.Months)
 	}
-	for _, mon := range []int32{1, 2} {
+	// day two's admissions (04, 03) filled monthsPerDay: the reruns waited 24 hours for them
+	windowFull := *w.month("outage", 2020, 4).FirstAdmittedAt()
+	var rerunAdmitted time.Time
+	for _, mon := range []int32{5, 6} {
 		m := w.month("outage", 2020, mon)
 		if m.Status.State != v1alpha1.MonthCompleted || m.Status.Attempts != 2 ||
 			!slices.Equal(outcomes(m), []v1alpha1.AttemptOutcome{v1alpha1.AttemptFailed, v1alpha1.AttemptSucceeded}) {
@@ -198,20 +203,25 @@ func TestSpecRerunOfFailedMonthsRunsThemOnceThroughAdmission(t *testing.T) {
 		if rows := w.attemptRows("outage", 2020, mon); !slices.Equal(rows, []string{string(database.OutcomeFailed), string(database.OutcomeSucceeded)}) {
 			t.Errorf("month %s backfill_attempts %v, want attempt 1 failed and attempt 2 succeeded", m.Name, rows)
 		}
-		// the rerun is a new run: it waited until the four first runs left the 24-hour window
-		reruns := admission.Admissions(m)
-		if len(reruns) != 2 || reruns[1].Before(firstAdmission.Add(admission.Window)) {
-			t.Errorf("month %s runs admitted at %v, want its rerun admitted no earlier than %v (monthsPerDay 4 was used up)", m.Name, reruns, firstAdmission.Add(admission.Window))
+		runs := admission.Admissions(m)
+		if len(runs) != 2 || runs[1].Before(windowFull.Add(admission.Window)) {
+			t.Fatalf("month %s runs admitted at %v, want its rerun admitted no earlier than %v (monthsPerDay 2 was used up)", m.Name, runs, windowFull.Add(admission.Window))
 		}
+		rerunAdmitted = runs[1]
 	}
-	for _, mon := range []int32{3, 4} {
-		if m := w.month("outage", 2020, mon); m.Status.Attempts != 1 {
+	// and the two reruns used up their day: the months that never ran waited 24 hours for them
+	for _, mon := range []int32{1, 2} {
+		m := w.month("outage", 2020, mon)
+		if m.Status.Attempts != 1 {
 			t.Errorf("month %s ran %d times; the rerun did not select it", m.Name, m.Status.Attempts)
+		}
+		if at := *m.FirstAdmittedAt(); at.Before(rerunAdmitted.Add(admission.Window)) {
+			t.Errorf("month %s admitted at %v, within 24 hours of the two reruns admitted at %v: monthsPerDay 2 exceeded", m.Name, at, rerunAdmitted)
 		}
 	}
 	jobCount := len(w.jobs())
-	if jobCount != 6 {
-		t.Fatalf("%d Jobs, want 6 (4 first runs, 2 reruns)", jobCount)
+	if jobCount != 8 {
+		t.Fatalf("%d Jobs, want 8 (6 first runs, 2 reruns)", jobCount)
 	}
 
 	// applies once: more passes, and the spec left as it is, start nothing
@@ -253,13 +263,19 @@ func TestSpecRerunOfMonthsBelowAQualityBar(t *testing.T) {
 		v1alpha1.Rerun{Name: "poor-rate", States: []v1alpha1.MonthState{v1alpha1.MonthCompleted}, ResolutionRateBelow: ptr.To[int32](80)},
 		v1alpha1.Rerun{Name: "few-books", States: []v1alpha1.MonthState{v1alpha1.MonthCompleted}, BooksFewerThan: ptr.To[int32](5)})
 	got := w.until("quality", 5, "both reruns to ask their months", func(c *v1alpha1.BackfillCampaign) bool {
-		return rerunIn("poor-rate", v1alpha1.RerunRunning)(c) && rerunIn("few-books", v1alpha1.RerunRunning)(c)
+		a, b := rerunStatus(c, "poor-rate"), rerunStatus(c, "few-books")
+		return a != nil && b != nil && a.State != v1alpha1.RerunRequesting && b.State != v1alpha1.RerunRequesting
 	})
-	if st := rerunStatus(got, "poor-rate"); st.Matched != 1 || !slices.Equal(st.Waiting, []string{"2020-01"}) {
-		t.Fatalf("poor-rate %+v, want 2020-01 only (50%% < 80%%)", st)
+	if st := rerunStatus(got, "poor-rate"); st.Matched != 1 {
+		t.Fatalf("poor-rate %+v, want one month (2020-01: 50%% < 80%%)", st)
 	}
-	if st := rerunStatus(got, "few-books"); st.Matched != 1 || !slices.Equal(st.Waiting, []string{"2020-03"}) {
-		t.Fatalf("few-books %+v, want 2020-03 only (3 books < 5)", st)
+	if st := rerunStatus(got, "few-books"); st.Matched != 1 {
+		t.Fatalf("few-books %+v, want one month (2020-03: 3 books < 5)", st)
+	}
+	for mon, want := range map[int32]string{1: rerun.Token(got.UID, "poor-rate"), 2: "", 3: rerun.Token(got.UID, "few-books")} {
+		if ann := w.month("quality", 2020, mon).Annotations[rerun.Annotation]; ann != want {
+			t.Errorf("month 2020-%02d rerun annotation %q, want %q", mon, ann, want)
+		}
 	}
 
 	needMonthSide(t)
@@ -313,8 +329,11 @@ func TestRerunCutShortFinishesWithTheMonthsItRecorded(t *testing.T) {
 	}
 
 	w.startManager()
-	got = w.until("crash", 5, "the restarted manager to ask the rest", rerunIn("after-outage", v1alpha1.RerunRunning))
-	if st := rerunStatus(got, "after-outage"); st.Matched != 2 || !slices.Equal(st.Waiting, []string{"2020-01", "2020-02"}) || st.Token != token {
+	got = w.until("crash", 5, "the restarted manager to ask the rest", func(c *v1alpha1.BackfillCampaign) bool {
+		st := rerunStatus(c, "after-outage")
+		return st != nil && st.State != v1alpha1.RerunRequesting
+	})
+	if st := rerunStatus(got, "after-outage"); st.Matched != 2 || st.Done+int32(len(st.Waiting)) != 2 || st.Token != token {
 		t.Fatalf("rerun status after the restart %+v, want the recorded months and token", st)
 	}
 	for mon, want := range map[int32]string{1: token, 2: token, 3: "", 4: ""} {
