@@ -2,12 +2,15 @@ package integration
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
+
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 )
 
 // valid is a campaign the API accepts; each case below breaks one thing in it.
@@ -79,8 +82,12 @@ func TestValidRerunsAreAccepted(t *testing.T) {
 		t.Fatalf("reruns = %v", reruns)
 	}
 	states, _, _ := unstructured.NestedStringSlice(reruns[0].(map[string]any), "states")
-	if len(states) != 1 || states[0] != "Failed" {
-		t.Fatalf("a rerun without states selects %v, want the default [Failed]", states)
+	var want []string
+	for _, s := range v1alpha1.DefaultRerunStates {
+		want = append(want, string(s))
+	}
+	if !slices.Equal(states, want) || !slices.Equal(want, []string{"Failed"}) {
+		t.Fatalf("a rerun without states selects %v; the API's default and DefaultRerunStates (%v) must both be [Failed]", states, want)
 	}
 }
 
