@@ -50,7 +50,8 @@ func Key(m *v1alpha1.BackfillMonth) string {
 // given must hold.
 func Selects(r *v1alpha1.Rerun, m *v1alpha1.BackfillMonth) bool {
 	state := m.EffectiveState()
-	if !slices.Contains(r.EffectiveStates(), state) {
+	// only a finished run can be run again, whatever a spec stored before today's validation says
+	if !state.Finished() || !slices.Contains(r.EffectiveStates(), state) {
 		return false
 	}
 	if len(r.Phases) > 0 && !slices.Contains(r.Phases, m.Spec.Phase) {
