@@ -4,9 +4,11 @@ import (
 	"context"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clocktesting "k8s.io/utils/clock/testing"
@@ -144,6 +146,27 @@ func outcomes(m *v1alpha1.BackfillMonth) []v1alpha1.AttemptOutcome {
 	return out
 }
 
+// waitForEvent waits until the campaign has an event with this reason whose note contains text.
+func (w *rerunWorld) waitForEvent(campaign, reason, text string) {
+	w.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var evs eventsv1.EventList
+		if err := w.c.List(w.ctx, &evs, client.InNamespace(w.ns)); err != nil {
+			w.t.Fatal(err)
+		}
+		for _, e := range evs.Items {
+			if e.Regarding.Kind == "BackfillCampaign" && e.Regarding.Name == campaign && e.Reason == reason && strings.Contains(e.Note, text) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("no %s event on campaign %s saying %q", reason, campaign, text)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // needMonthSide stops a test where what follows needs the month's side of a rerun (going back
 // to Pending when its rerun annotation carries a new token, recorded in status.rerunToken),
 // which the month's state machine provides. It turns itself off once that field is in the API.
@@ -180,6 +203,7 @@ func TestSpecRerunOfFailedMonthsRunsThemOnceThroughAdmission(t *testing.T) {
 			t.Errorf("month 2020-%02d rerun annotation %q, want %q", mon, ann, want)
 		}
 	}
+	w.waitForEvent("outage", rerun.EventRerunRecorded, "Rerun after-outage matched 2 month(s)")
 
 	needMonthSide(t)
 	w.until("outage", 30, "the rerun to finish", rerunIn("after-outage", v1alpha1.RerunFinished))
@@ -188,6 +212,7 @@ func TestSpecRerunOfFailedMonthsRunsThemOnceThroughAdmission(t *testing.T) {
 	if st.Matched != 2 || st.Done != 2 || len(st.Waiting) != 0 || st.FinishedAt == nil {
 		t.Fatalf("finished rerun status %+v, want 2 of 2 done", st)
 	}
+	w.waitForEvent("outage", rerun.EventRerunFinished, "Rerun after-outage finished: 2 of 2 month(s) ran again")
 	if got.Status.Months.Completed != 6 {
 		t.Fatalf("after the rerun: %+v, want all 6 completed", got.Status.Months)
 	}
