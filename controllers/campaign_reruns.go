@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
@@ -21,7 +22,13 @@ func (r *CampaignReconciler) syncReruns(ctx context.Context, c *v1alpha1.Backfil
 	written map[string]string, now time.Time) ([]v1alpha1.RerunStatus, error) {
 	d := rerun.Decide(rerun.Input{Now: now.UTC().Truncate(time.Second), Campaign: c.UID, Spec: c.Spec.Reruns, Status: c.Status.Reruns, Months: months})
 	for _, q := range d.Requests {
-		if err := r.requestRerun(ctx, q); err != nil {
+		err := r.requestRerun(ctx, q)
+		switch {
+		case apierrors.IsNotFound(err):
+			// deleted since the list: the campaign recreates it if the spec still covers it, and
+			// the new incarnation's run counts once it finishes
+			continue
+		case err != nil:
 			return nil, err
 		}
 		written[q.Month.Name] = q.Month.ResourceVersion
