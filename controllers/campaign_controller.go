@@ -165,10 +165,11 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		logger.V(1).Info("Updated BackfillCampaign status", "progress", status.Progress, "phase", status.CurrentPhase)
 	}
 	metrics.ObserveCampaign(&c, months, now) // every pass: overdue months and mirror lag move with time
+	var res ctrl.Result
 	if decision.Next != nil {
-		return ctrl.Result{RequeueAfter: max(decision.Next.Sub(now), time.Second)}, nil
+		res.RequeueAfter = max(decision.Next.Sub(now), time.Second)
 	}
-	return ctrl.Result{}, nil
+	return soonerForReruns(res, status.Reruns), nil
 }
 
 // databaseDown pings the database (bounded), so that admission waits out an outage instead of

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
@@ -57,4 +58,17 @@ func (r *CampaignReconciler) emitRerunTransitions(c *v1alpha1.BackfillCampaign, 
 	for _, e := range rerun.Transitions(before, c.Status.Reruns) {
 		r.Recorder.Eventf(c, nil, e.Type, e.Reason, e.Action, "%s", e.Note)
 	}
+}
+
+// rerunRequestDelay is how soon the pass that asks a just-recorded rerun's months follows the
+// status write that recorded it.
+const rerunRequestDelay = time.Second
+
+// soonerForReruns shortens the requeue when a rerun was recorded but not yet asked of its
+// months: no month changed, so no event would bring the next pass.
+func soonerForReruns(res ctrl.Result, reruns []v1alpha1.RerunStatus) ctrl.Result {
+	if rerun.AwaitsRequest(reruns) && (res.RequeueAfter == 0 || res.RequeueAfter > rerunRequestDelay) {
+		res.RequeueAfter = rerunRequestDelay
+	}
+	return res
 }

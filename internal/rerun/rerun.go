@@ -168,6 +168,12 @@ func Decide(in Input) Decision {
 	return d
 }
 
+// AwaitsRequest reports a rerun recorded but not yet asked of its months: the pass after the
+// status write that stored it must come soon, whatever else happens (nothing else changed).
+func AwaitsRequest(sts []v1alpha1.RerunStatus) bool {
+	return slices.ContainsFunc(sts, func(st v1alpha1.RerunStatus) bool { return st.State == v1alpha1.RerunRequesting })
+}
+
 // record is a rerun's first status: the months it matches now, none asked yet.
 func record(r *v1alpha1.Rerun, in Input) v1alpha1.RerunStatus {
 	st := v1alpha1.RerunStatus{

@@ -329,3 +329,12 @@ func TestTransitions(t *testing.T) {
 		})
 	}
 }
+
+func TestAwaitsRequest(t *testing.T) {
+	if AwaitsRequest(nil) || AwaitsRequest([]v1alpha1.RerunStatus{entry("a", v1alpha1.RerunRunning, 1, "2020-01"), entry("b", v1alpha1.RerunFinished, 0)}) {
+		t.Fatal("no rerun waits to ask its months, but a pass is asked for")
+	}
+	if !AwaitsRequest([]v1alpha1.RerunStatus{entry("a", v1alpha1.RerunFinished, 0), entry("b", v1alpha1.RerunRequesting, 1, "2020-01")}) {
+		t.Fatal("a recorded rerun would wait for an unrelated event to ask its months")
+	}
+}
