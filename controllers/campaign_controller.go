@@ -152,6 +152,12 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		}
 	}
 
+	reruns, err := r.syncReruns(ctx, &c, months, written, now)
+	if err != nil {
+		r.expect.set(req.NamespacedName, expected{written: written, since: now})
+		return ctrl.Result{}, err
+	}
+
 	summary := aggregate.Summarize(&c.Spec, months, now)
 	progress := gate.Progression(&c.Spec, summary.ByPhase)
 	in := admission.Input{
@@ -177,6 +183,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 
 	status := r.buildStatus(&c, summary, progress, decision, admitted, conflicts, order, in.DatabaseDown, now)
 	setWorkersBlocked(&status, c.Generation, months)
+	status.Reruns = reruns
 	var later time.Duration // a count-only status change waiting for its turn
 	if !equality.Semantic.DeepEqual(c.Status, status) {
 		if later = r.written.wait(req.NamespacedName, &c.Status, &status, r.statusInterval()); later == 0 {
@@ -196,6 +203,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 				r.Recorder.Eventf(&c, nil, corev1.EventTypeNormal, EventMonthsAdmitted, "Admit", "Admitted %d month(s) of phase %s", a.months, a.phase)
 			}
 			r.emitTransitions(before, &c.Status)
+			r.emitRerunTransitions(&c, before.Status.Reruns)
 			logger.V(1).Info("Updated BackfillCampaign status", "progress", status.Progress, "phase", status.CurrentPhase)
 		}
 	}
@@ -212,7 +220,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		// decide again once the cache has caught up, not on the next month event
 		res.RequeueAfter = staleAdmissionRetry
 	}
-	return res, nil
+	return soonerForReruns(res, status.Reruns), nil
 }
 
 func (r *CampaignReconciler) statusInterval() time.Duration {
@@ -408,19 +416,14 @@ func newMonth(c *v1alpha1.BackfillCampaign, d plan.Month) *v1alpha1.BackfillMont
 
 func booksPerMonth(c *v1alpha1.BackfillCampaign) int32 { return c.Spec.EffectiveBooksPerMonth() }
 
-// admit unsuspends the months admission chose, recording the first admission time that the
-// cadence counts. Each update carries the cached resourceVersion, so a stale decision fails
+// admit unsuspends the months admission chose, recording the admission times the cadence
+// counts (admission.Stamp). Each update carries the cached resourceVersion, so a stale decision fails
 // with a conflict instead of admitting twice.
 func (r *CampaignReconciler) admit(ctx context.Context, months []*v1alpha1.BackfillMonth, now time.Time, written map[string]string) (n int, stale bool, err error) {
 	for _, m := range months {
 		m = m.DeepCopy() // the cache's object
 		m.Spec.Suspend = false
-		if m.FirstAdmittedAt() == nil {
-			if m.Annotations == nil {
-				m.Annotations = map[string]string{}
-			}
-			m.Annotations[v1alpha1.AnnotationFirstAdmittedAt] = now.UTC().Format(time.RFC3339)
-		}
+		admission.Stamp(m, now)
 		if err := r.Update(ctx, m); err != nil {
 			if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
 				return n, true, nil // decided from an old copy: the next pass decides again

@@ -194,12 +194,19 @@ func estimatesOnly(old, cur *v1alpha1.BackfillCampaignStatus) bool {
 }
 
 // significant reports a status change a user or a tool waits for: a new generation observed,
-// a different current phase or phase state, a condition that changed status or reason, or a
-// different number of months.
+// a different current phase or phase state, a condition that changed status or reason, a
+// different number of months, or a rerun that changed state (its record must be stored before
+// its months are asked, and a user waits for Finished).
 func significant(old, cur *v1alpha1.BackfillCampaignStatus) bool {
 	if old.ObservedGeneration != cur.ObservedGeneration || old.CurrentPhase != cur.CurrentPhase ||
-		old.Months.Total != cur.Months.Total || len(old.Phases) != len(cur.Phases) || len(old.Conditions) != len(cur.Conditions) {
+		old.Months.Total != cur.Months.Total || len(old.Phases) != len(cur.Phases) || len(old.Conditions) != len(cur.Conditions) ||
+		len(old.Reruns) != len(cur.Reruns) {
 		return true
+	}
+	for i := range cur.Reruns {
+		if old.Reruns[i].Name != cur.Reruns[i].Name || old.Reruns[i].State != cur.Reruns[i].State || old.Reruns[i].Removed != cur.Reruns[i].Removed {
+			return true
+		}
 	}
 	for i := range cur.Phases {
 		if old.Phases[i].Name != cur.Phases[i].Name || old.Phases[i].State != cur.Phases[i].State {

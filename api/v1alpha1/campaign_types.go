@@ -118,7 +118,8 @@ type Phase struct {
 	// Months restricts the phase to these months of each year; all twelve when omitted.
 	// +optional
 	Months *MonthRange `json:"months,omitempty"`
-	// MonthsPerDay is the cadence: at most this many new months are admitted in any rolling 24 hours.
+	// MonthsPerDay is the cadence: at most this many runs are admitted in any rolling 24 hours,
+	// counting a month's first run and each rerun (retries continue a run and do not count).
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=1000
 	MonthsPerDay int32 `json:"monthsPerDay"`
@@ -133,6 +134,75 @@ type Phase struct {
 	// Automatic (when omitted) or Manual (only once listed in spec.approvedPhases).
 	// +optional
 	Approval Approval `json:"approval,omitempty"`
+}
+
+// CalendarMonth is one month of one year.
+type CalendarMonth struct {
+	// Year of the month.
+	// +kubebuilder:validation:Minimum=1900
+	// +kubebuilder:validation:Maximum=2100
+	Year int32 `json:"year"`
+	// Month of the year, 1-12.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=12
+	Month int32 `json:"month"`
+}
+
+// Rerun asks, once, for another run of the months its selector matches when the operator first
+// sees it. Every condition given must hold for a month to be selected. To rerun again, add a
+// rerun with a new name: a name that has been applied never applies again.
+// +kubebuilder:validation:XValidation:rule="!has(self.from) || !has(self.to) || self.from.year < self.to.year || (self.from.year == self.to.year && self.from.month <= self.to.month)",message="from must not be after to: swap them (from is the earlier month)"
+// +kubebuilder:validation:XValidation:rule="(!has(self.resolutionRateBelow) && !has(self.booksFewerThan)) || (has(self.states) && self.states.exists(s, s == 'Completed'))",message="resolutionRateBelow and booksFewerThan judge the results of Completed months: add Completed to states (states: [Completed], or [Failed, Completed] to rerun the failed months too)"
+type Rerun struct {
+	// Name identifies the rerun; it applies once, so a new rerun needs a new name.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')",message="must be a rerun name: lower-case letters, digits and '-', starting and ending with a letter or digit (for example after-outage-2026-12)"
+	Name string `json:"name"`
+	// States selects months that ended in one of these states: Failed (when omitted) and/or Completed.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=2
+	// +kubebuilder:validation:XValidation:rule="self.all(s, s == 'Failed' || s == 'Completed')",message="a rerun selects finished months only: list Failed and/or Completed"
+	// +kubebuilder:validation:XValidation:rule="self.all(s, self.exists_one(t, t == s))",message="states lists a state twice: name each state once"
+	// +kubebuilder:default={Failed}
+	// +optional
+	States []MonthState `json:"states,omitempty"`
+	// Phases selects months of these phases (names from spec.phases); all phases when omitted.
+	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:items:MaxLength=40
+	// +optional
+	Phases []string `json:"phases,omitempty"`
+	// From selects months from this one on (inclusive).
+	// +optional
+	From *CalendarMonth `json:"from,omitempty"`
+	// To selects months up to this one (inclusive).
+	// +optional
+	To *CalendarMonth `json:"to,omitempty"`
+	// ResolutionRateBelow selects Completed months whose resolution rate, in percent (0-100),
+	// is below this value; a month that generated no books has a rate of 0. With
+	// booksFewerThan, a month falling short of either is selected. Failed months (when states
+	// lists Failed) have no results to judge and are selected whatever this says.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	// +optional
+	ResolutionRateBelow *int32 `json:"resolutionRateBelow,omitempty"`
+	// BooksFewerThan selects Completed months that generated fewer than this many books.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	// +optional
+	BooksFewerThan *int32 `json:"booksFewerThan,omitempty"`
+}
+
+// DefaultRerunStates is what a rerun selects when it names no state (the CRD default marker
+// of Rerun.States says the same).
+var DefaultRerunStates = []MonthState{MonthFailed}
+
+// EffectiveStates are the states the rerun selects.
+func (r *Rerun) EffectiveStates() []MonthState {
+	if len(r.States) == 0 {
+		return DefaultRerunStates
+	}
+	return r.States
 }
 
 // SecretKeyRef points at one key of a Secret in the campaign's namespace. API keys and
@@ -383,6 +453,7 @@ type JobSpec struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.approvedPhases) || self.approvedPhases.size() <= 7 || self.phases.exists(p, p.name == self.approvedPhases[7])",messageExpression="'approvedPhases lists ' + self.approvedPhases[7] + ', which is not a phase of this campaign: list only names from spec.phases'",fieldPath=".approvedPhases"
 // +kubebuilder:validation:XValidation:rule="!has(self.approvedPhases) || self.approvedPhases.size() <= 8 || self.phases.exists(p, p.name == self.approvedPhases[8])",messageExpression="'approvedPhases lists ' + self.approvedPhases[8] + ', which is not a phase of this campaign: list only names from spec.phases'",fieldPath=".approvedPhases"
 // +kubebuilder:validation:XValidation:rule="!has(self.approvedPhases) || self.approvedPhases.size() <= 9 || self.phases.exists(p, p.name == self.approvedPhases[9])",messageExpression="'approvedPhases lists ' + self.approvedPhases[9] + ', which is not a phase of this campaign: list only names from spec.phases'",fieldPath=".approvedPhases"
+// +kubebuilder:validation:XValidation:rule="!has(self.reruns) || self.reruns.all(r, !has(r.phases) || r.phases.all(n, self.phases.exists(p, p.name == n)))",message="a rerun selects a phase that is not in spec.phases: list only names from spec.phases in reruns[].phases",fieldPath=".reruns"
 type BackfillCampaignSpec struct {
 	// Phases run one after another; a phase starts when the one before it has finished all its
 	// months and its gate holds (and, for Manual approval, when it is listed in approvedPhases).
@@ -444,6 +515,13 @@ type BackfillCampaignSpec struct {
 	// +kubebuilder:default={}
 	// +optional
 	Job JobSpec `json:"job,omitempty"`
+	// Reruns ask for months to run again, each once, when first seen; see status.reruns for
+	// their progress. Removing a rerun stops nothing that already started.
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Reruns []Rerun `json:"reruns,omitempty"`
 }
 
 // MonthCounts counts months by state.
@@ -533,6 +611,45 @@ type PlanEstimate struct {
 	FirstMonths []string `json:"firstMonths,omitempty"`
 }
 
+// RerunState is where a rerun of the spec stands.
+// +kubebuilder:validation:Enum=Requesting;Running;Finished
+type RerunState string
+
+const (
+	// RerunRequesting: the matched months are recorded and are being asked to run again.
+	RerunRequesting RerunState = "Requesting"
+	// RerunRunning: every matched month has been asked; some have not finished their new run.
+	RerunRunning RerunState = "Running"
+	// RerunFinished: every matched month has finished its new run (or is gone).
+	RerunFinished RerunState = "Finished"
+)
+
+// RerunStatus is the progress of one rerun of spec.reruns.
+type RerunStatus struct {
+	// Name of the rerun.
+	Name string `json:"name"`
+	// Token is the value of the months' rerun annotation that this rerun sets.
+	Token string `json:"token"`
+	// State of the rerun.
+	State RerunState `json:"state"`
+	// Matched is how many months the rerun selected when it was first seen.
+	Matched int32 `json:"matched"`
+	// Done is how many of them have finished their new run.
+	Done int32 `json:"done"`
+	// Waiting lists the matched months (YYYY-MM) that have not finished their new run yet.
+	// +kubebuilder:validation:MaxItems=2412
+	// +optional
+	Waiting []string `json:"waiting,omitempty"`
+	// StartedAt is when the rerun was first seen and its months recorded.
+	StartedAt metav1.Time `json:"startedAt"`
+	// FinishedAt is when the last matched month finished its new run.
+	// +optional
+	FinishedAt *metav1.Time `json:"finishedAt,omitempty"`
+	// Removed is true once the rerun is no longer in spec.reruns; what it started still runs.
+	// +optional
+	Removed bool `json:"removed,omitempty"`
+}
+
 // BackfillCampaignStatus is what the operator observed.
 type BackfillCampaignStatus struct {
 	// ObservedGeneration is the generation of the spec this status describes.
@@ -562,7 +679,7 @@ type BackfillCampaignStatus struct {
 	// Budget is today's use of the paid source.
 	// +optional
 	Budget *BudgetStatus `json:"budget,omitempty"`
-	// AdmittedLast24h is how many new months were admitted in the last 24 hours.
+	// AdmittedLast24h is how many runs (first runs and reruns) were admitted in the last 24 hours.
 	// +optional
 	AdmittedLast24h int32 `json:"admittedLast24h,omitempty"`
 	// NextAdmissionTime is when the next month can be admitted, when that is in the future.
@@ -574,6 +691,12 @@ type BackfillCampaignStatus struct {
 	// Plan is the estimate of what remains.
 	// +optional
 	Plan *PlanEstimate `json:"plan,omitempty"`
+	// Reruns is the progress of each rerun the spec asked for, including removed ones.
+	// +kubebuilder:validation:MaxItems=64
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Reruns []RerunStatus `json:"reruns,omitempty"`
 }
 
 // BackfillCampaign fills the book database month by month over a range of years, in phases.

@@ -1,6 +1,6 @@
 // Package admission decides which of a campaign's months may start an attempt now. The
-// campaign controller is the only admission authority: cadence (new months in any rolling
-// 24 hours), concurrency (months holding an admission), the daily budget of the paid source,
+// campaign controller is the only admission authority: cadence (new runs of months, first
+// runs and reruns, in any rolling 24 hours), concurrency (months holding an admission), the daily budget of the paid source,
 // month age, suspension and the current phase all meet here, as one pure function.
 package admission
 
@@ -59,7 +59,8 @@ const (
 
 // Decision is what to admit now and when to look again.
 type Decision struct {
-	// Admit are the months to admit now, retries first, then new months in admission order.
+	// Admit are the months to admit now, retries first, then new runs (months never admitted
+	// and reruns) in admission order.
 	Admit []*v1alpha1.BackfillMonth
 	// Next is the earliest future time at which more could be admitted without any other event
 	// (cadence window sliding, a backoff ending, a month ageing, the budget day rolling over).
@@ -68,7 +69,7 @@ type Decision struct {
 	Blocked Blocker
 	// Live is the number of months holding an admission (before this decision).
 	Live int
-	// AdmittedInWindow is the number of first admissions in the last 24 hours.
+	// AdmittedInWindow is the number of runs (first runs and reruns) admitted in the last 24 hours.
 	AdmittedInWindow int
 }
 
@@ -80,8 +81,10 @@ func Decide(in Input) Decision {
 		if m.Admitted() {
 			d.Live++
 		}
-		if at := m.FirstAdmittedAt(); at != nil && in.Now.Sub(*at) < Window {
-			windowStarts = append(windowStarts, *at)
+		for _, at := range Admissions(m) {
+			if in.Now.Sub(at) < Window {
+				windowStarts = append(windowStarts, at)
+			}
 		}
 	}
 	d.AdmittedInWindow = len(windowStarts)

@@ -2,12 +2,15 @@ package integration
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
+
+	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 )
 
 // valid is a campaign the API accepts; each case below breaks one thing in it.
@@ -45,6 +48,46 @@ func TestValidCampaignIsAccepted(t *testing.T) {
 	// has to plan these campaigns
 	if err := env.Client.Create(ctx, obj, client.DryRunAll); err != nil {
 		t.Fatalf("the reference campaign was rejected: %v", err)
+	}
+}
+
+// TestValidRerunsAreAccepted: every selector a user may write, and the default state filled in.
+func TestValidRerunsAreAccepted(t *testing.T) {
+	ctx := context.Background()
+	ns, err := env.Namespace(ctx, "valid-reruns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := campaignFromYAML(t, strings.Replace(valid, "NAME", "reruns", 1)+`
+  reruns:
+  - name: failed-after-outage
+  - name: poor-2021
+    states: [Failed, Completed]
+    phases: [recent]
+    from: {year: 2021, month: 1}
+    to: {year: 2021, month: 12}
+    resolutionRateBelow: 80
+    booksFewerThan: 5
+  - name: one-month
+    states: [Completed]
+    from: {year: 2020, month: 7}
+    to: {year: 2020, month: 7}
+    booksFewerThan: 1
+`, ns)
+	if err := env.Client.Create(ctx, obj, client.DryRunAll); err != nil {
+		t.Fatalf("valid reruns were rejected: %v", err)
+	}
+	reruns, _, _ := unstructured.NestedSlice(obj.Object, "spec", "reruns")
+	if len(reruns) != 3 {
+		t.Fatalf("reruns = %v", reruns)
+	}
+	states, _, _ := unstructured.NestedStringSlice(reruns[0].(map[string]any), "states")
+	var want []string
+	for _, s := range v1alpha1.DefaultRerunStates {
+		want = append(want, string(s))
+	}
+	if !slices.Equal(states, want) || !slices.Equal(want, []string{"Failed"}) {
+		t.Fatalf("a rerun without states selects %v; the API's default and DefaultRerunStates (%v) must both be [Failed]", states, want)
 	}
 }
 
@@ -256,6 +299,58 @@ func TestInvalidCampaignsAreRejectedWithAMessageThatSaysWhatToFix(t *testing.T) 
 			s["resolver"] = map[string]any{"openLibrary": map[string]any{"requestsPerSecond": 1000}}
 		}, "",
 			"spec.resolver.openLibrary.requestsPerSecond in body should be less than or equal to 100"},
+		{"rerun range reversed", func(s map[string]any) {
+			s["reruns"] = []any{map[string]any{"name": "r", "from": map[string]any{"year": 2021, "month": 3}, "to": map[string]any{"year": 2021, "month": 2}}}
+		}, "", "spec.reruns[0]: Invalid value: \"object\": from must not be after to: swap them"},
+		{"rerun month 13", func(s map[string]any) {
+			s["reruns"] = []any{map[string]any{"name": "r", "to": map[string]any{"year": 2021, "month": 13}}}
+		}, "", "spec.reruns[0].to.month in body should be less than or equal to 12"},
+		{"rerun year before 1900", func(s map[string]any) {
+			s["reruns"] = []any{map[string]any{"name": "r", "from": map[string]any{"year": 1899, "month": 1}}}
+		}, "", "spec.reruns[0].from.year in body should be greater than or equal to 1900"},
+		{"rerun month without its year", func(s map[string]any) {
+			s["reruns"] = []any{map[string]any{"name": "r", "from": map[string]any{"month": 1}}}
+		}, "", "spec.reruns[0].from.year: Required value"},
+		{"rerun of a phase that does not exist", func(s map[string]any) {
+			s["reruns"] = []any{map[string]any{"name": "ok"}, map[string]any{"name": "typo", "phases": []any{"validate", "recnet"}}}
+		}, "", "spec.reruns: Invalid value: \"array\": a rerun selects a phase that is not in spec.phases: list only names from spec.phases in reruns[].phases"},
+		{"rerun of months still pending", func(s map[string]any) {
+			s["reruns"] = []any{map[string]any{"name": "r", "states": []any{"Pending"}}}
+		}, "", "spec.reruns[0].states: Invalid value: \"array\": a rerun selects finished months only: list Failed and/or Completed"},
+		{"rerun state listed twice", func(s map[string]any) {
+			s["reruns"] = []any{map[string]any{"name": "r", "states": []any{"Failed", "Failed"}}}
+		}, "", "states lists a state twice"},
+		{"rerun with no state", func(s map[string]any) {
+			s["reruns"] = []any{map[string]any{"name": "r", "states": []any{}}}
+		}, "", "spec.reruns[0].states: Invalid value: 0: spec.reruns[0].states in body should have at least 1 items"},
+		{"rerun of an unknown state", func(s map[string]any) {
+			s["reruns"] = []any{map[string]any{"name": "r", "states": []any{"Broken"}}}
+		}, "", `spec.reruns[0].states[0]: Unsupported value: "Broken"`},
+		{"duplicate rerun names", func(s map[string]any) {
+			s["reruns"] = []any{map[string]any{"name": "again"}, map[string]any{"name": "again", "states": []any{"Completed"}}}
+		}, "", `spec.reruns[1]: Duplicate value: {"name":"again"}`},
+		{"rerun name not a DNS label", func(s map[string]any) {
+			s["reruns"] = []any{map[string]any{"name": "Retry Failed"}}
+		}, "", `spec.reruns[0].name: Invalid value: "Retry Failed": must be a rerun name`},
+		{"rerun without a name", func(s map[string]any) {
+			s["reruns"] = []any{map[string]any{"states": []any{"Failed"}}}
+		}, "", "spec.reruns[0].name: Required value"},
+		{"quality bar on failed months only", func(s map[string]any) {
+			s["reruns"] = []any{map[string]any{"name": "poor", "resolutionRateBelow": 80}}
+		}, "", "spec.reruns[0]: Invalid value: \"object\": resolutionRateBelow and booksFewerThan judge the results of Completed months: add Completed to states"},
+		{"rerun rate over 100%", func(s map[string]any) {
+			s["reruns"] = []any{map[string]any{"name": "poor", "states": []any{"Completed"}, "resolutionRateBelow": 101}}
+		}, "", "spec.reruns[0].resolutionRateBelow in body should be less than or equal to 100"},
+		{"rerun of fewer than zero books", func(s map[string]any) {
+			s["reruns"] = []any{map[string]any{"name": "thin", "states": []any{"Completed"}, "booksFewerThan": 0}}
+		}, "", "spec.reruns[0].booksFewerThan in body should be greater than or equal to 1"},
+		{"seventeen reruns", func(s map[string]any) {
+			var rs []any
+			for i := 0; i < 17; i++ {
+				rs = append(rs, map[string]any{"name": "r" + string(rune('a'+i))})
+			}
+			s["reruns"] = rs
+		}, "", "spec.reruns: Too many: 17: must have at most 16 items"},
 		{"name too long for Job names", func(s map[string]any) {}, strings.Repeat("c", 53),
 			"metadata.name is too long for a campaign: at most 52 characters"},
 	}

@@ -205,3 +205,18 @@ func (b *MonthBuilder) Attempt(outcome v1alpha1.AttemptOutcome, finished time.Ti
 
 // Obj returns the built month.
 func (b *MonthBuilder) Obj() *v1alpha1.BackfillMonth { return b.m.DeepCopy() }
+
+// Rerun appends a rerun to spec.reruns.
+func (b *CampaignBuilder) Rerun(r v1alpha1.Rerun) *CampaignBuilder {
+	b.c.Spec.Reruns = append(b.c.Spec.Reruns, r)
+	return b
+}
+
+// Annotation sets an annotation of the month.
+func (b *MonthBuilder) Annotation(key, value string) *MonthBuilder {
+	if b.m.Annotations == nil {
+		b.m.Annotations = map[string]string{}
+	}
+	b.m.Annotations[key] = value
+	return b
+}
