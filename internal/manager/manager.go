@@ -126,6 +126,12 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, func()
 			return nil, nil, err
 		}
 	}
+	if pool != nil {
+		if err := mgr.Add(&deletionSweeper{pool: pool, cache: mgr.GetCache(),
+			settle: 2 * time.Second, interval: time.Minute}); err != nil {
+			return nil, nil, err
+		}
+	}
 	results := controllers.Results{Client: mgr.GetClient()}
 	var mirrorWriter controllers.Mirror
 	if pool != nil {

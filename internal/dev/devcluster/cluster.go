@@ -92,6 +92,8 @@ type Cluster struct {
 	lock            *os.File
 	removeDirOnStop bool
 	stopOnce        sync.Once
+	// mu serialises StopAPIServer and StartAPIServer.
+	mu sync.Mutex
 }
 
 // Start launches etcd, kube-apiserver and (unless Options.Controllers is an
@@ -396,6 +398,39 @@ func (c *Cluster) Stop() {
 			_ = os.RemoveAll(c.Dir)
 		}
 	})
+}
+
+// StopAPIServer stops kube-apiserver (SIGTERM, then SIGKILL) and leaves etcd
+// and the controllers running, for tests of what clients do while the API
+// server is unreachable. StartAPIServer brings it back on the same address.
+func (c *Cluster) StopAPIServer() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.process("kube-apiserver"); p != nil && p.running() {
+		p.stop(5 * time.Second)
+	}
+}
+
+// StartAPIServer starts a stopped kube-apiserver again with the same flags,
+// port and certificates, and waits until it is ready.
+func (c *Cluster) StartAPIServer(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, p := range c.processes {
+		if p.name != "kube-apiserver" {
+			continue
+		}
+		if p.running() {
+			return nil
+		}
+		restarted, err := p.restarted()
+		if err != nil {
+			return err
+		}
+		c.processes[i] = restarted
+		return pollUntil(ctx, restarted, c.apiserverReady)
+	}
+	return errors.New("no kube-apiserver in this cluster")
 }
 
 // stopProcesses stops every process in reverse start order and forgets them.
