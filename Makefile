@@ -31,10 +31,12 @@ generate: ## Generate deepcopy code from the API types.
 manifests: ## Generate CRDs and RBAC from markers.
 	go tool controller-gen crd rbac:roleName=manager-role paths=./api/... paths=./controllers/... \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	@# The namespaced overlay grants the same rules per watched namespace, as a Role.
+	sed -e 's/^kind: ClusterRole$$/kind: Role/' config/rbac/role.yaml > config/namespaced/campaigns/manager_role.yaml
 
 .PHONY: verify-generated
 verify-generated: generate manifests install-manifest chart-files ## Fail when generated code, dist/install.yaml or the chart's copies are stale.
-	@git diff --exit-code -- api config/crd config/rbac dist/install.yaml charts || \
+	@git diff --exit-code -- api config/crd config/rbac config/namespaced dist/install.yaml charts || \
 		{ echo "generated files are stale: run 'make generate manifests' and commit"; exit 1; }
 
 .PHONY: fmt

@@ -67,6 +67,10 @@ type Options struct {
 	CoalesceMonthEvents time.Duration
 	// SkipNameValidation lets tests start several managers in one process.
 	SkipNameValidation bool
+	// WatchNamespaces restricts every cache (campaigns, months, Jobs, pods) to these
+	// namespaces, so the manager needs rights only there (RoleBindings instead of a
+	// ClusterRoleBinding); empty watches the whole cluster.
+	WatchNamespaces []string
 }
 
 // New builds a manager with both controllers registered. The returned close function
@@ -94,7 +98,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, func()
 		Controller:                    config.Controller{SkipNameValidation: ptr.To(o.SkipNameValidation)},
 		// Campaigns are read unstructured (see controllers.getCampaign); from the cache too.
 		Client: client.Options{Cache: &client.CacheOptions{Unstructured: true}},
-		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
+		Cache: cache.Options{DefaultNamespaces: namespaceConfigs(o.WatchNamespaces), ByObject: map[client.Object]cache.ByObject{
 			// only the operator's own Jobs and their pods, never the cluster's
 			&batchv1.Job{}: {Label: own},
 			&corev1.Pod{}:  {Label: own},
@@ -127,7 +131,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, func()
 		}
 	}
 	if pool != nil {
-		if err := mgr.Add(&deletionSweeper{pool: pool, cache: mgr.GetCache(),
+		if err := mgr.Add(&deletionSweeper{pool: pool, cache: mgr.GetCache(), namespaces: o.WatchNamespaces,
 			settle: 2 * time.Second, interval: time.Minute}); err != nil {
 			return nil, nil, err
 		}
@@ -192,4 +196,16 @@ func reachable(pool *pgxpool.Pool) func(context.Context) error {
 		return nil
 	}
 	return pool.Ping
+}
+
+// namespaceConfigs is the cache's namespace restriction; nil (all namespaces) when none.
+func namespaceConfigs(namespaces []string) map[string]cache.Config {
+	if len(namespaces) == 0 {
+		return nil
+	}
+	out := make(map[string]cache.Config, len(namespaces))
+	for _, ns := range namespaces {
+		out[ns] = cache.Config{}
+	}
+	return out
 }
