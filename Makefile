@@ -75,6 +75,10 @@ test: control-plane promtool ## All tests: unit, integration (real API server + 
 test-unit: ## Only the tests that need no control plane.
 	go test $(GO_TEST_FLAGS) -short ./...
 
+.PHONY: test-chaos
+test-chaos: control-plane ## Fault injection on the whole local system (part of `make test`).
+	go test $(GO_TEST_FLAGS) -v ./test/chaos/...
+
 .PHONY: test-e2e
 test-e2e: control-plane promtool build ## End-to-end tests on a local control plane with the pod runner.
 	go test $(GO_TEST_FLAGS) -v ./test/e2e/...

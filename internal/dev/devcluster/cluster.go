@@ -211,6 +211,12 @@ func (c *Cluster) start(ctx context.Context, binDir, pkiDir, etcdDir string, log
 	if err != nil {
 		return err
 	}
+	// kube-apiserver's identity towards kubelets (the pod runner's log endpoint), which
+	// accept client certificates of the cluster CA.
+	kubeletClient, err := ca.clientCert("kube-apiserver-kubelet-client", "system:masters")
+	if err != nil {
+		return err
+	}
 	saPrivate, saPublic, err := serviceAccountKey()
 	if err != nil {
 		return err
@@ -218,6 +224,7 @@ func (c *Cluster) start(ctx context.Context, binDir, pkiDir, etcdDir string, log
 	if err := writeFiles(pkiDir, map[string][]byte{
 		"ca.crt": ca.certPEM, "apiserver.crt": serving.certPEM, "apiserver.key": serving.keyPEM,
 		"sa.key": saPrivate, "sa.pub": saPublic,
+		"apiserver-kubelet-client.crt": kubeletClient.certPEM, "apiserver-kubelet-client.key": kubeletClient.keyPEM,
 	}); err != nil {
 		return err
 	}
@@ -268,6 +275,9 @@ func (c *Cluster) start(ctx context.Context, binDir, pkiDir, etcdDir string, log
 		"--service-account-key-file=" + pki("sa.pub"),
 		"--service-account-signing-key-file=" + pki("sa.key"),
 		"--service-cluster-ip-range=10.96.0.0/24",
+		"--kubelet-client-certificate=" + pki("apiserver-kubelet-client.crt"),
+		"--kubelet-client-key=" + pki("apiserver-kubelet-client.key"),
+		"--kubelet-preferred-address-types=InternalIP",
 		"--allow-privileged=false",
 		"--profiling=false",
 		"--v=1",

@@ -157,6 +157,7 @@ func runHelper(args []string) int {
 		writeMessage(strings.Join(lines, "\n"))
 		return 0
 	case "await": // await RELEASE EXITED: waits for RELEASE to exist, creates EXITED, succeeds
+		fmt.Println("helper: awaiting release")
 		for {
 			if _, err := os.Stat(args[1]); err == nil {
 				break
@@ -164,6 +165,7 @@ func runHelper(args []string) int {
 			time.Sleep(20 * time.Millisecond)
 		}
 		writeMessage("released")
+		fmt.Println("helper: released")
 		if err := os.WriteFile(args[2], nil, 0o644); err != nil {
 			return 1
 		}
@@ -755,5 +757,57 @@ func TestInitContainersAreRefusedNotSkipped(t *testing.T) {
 	}
 	if got := terminated(t, pod); got.Message == "main ran" {
 		t.Fatal("the main container ran although its init container could not")
+	}
+}
+
+// kubectl logs works: kube-apiserver proxies pods/log to the runner's endpoint on its Node,
+// authenticating with its kubelet client certificate; tailLines and follow behave as a
+// kubelet's.
+func TestContainerLogsThroughTheAPIServer(t *testing.T) {
+	ns := newNamespace(t)
+	createPod(t, ns, "logged", nil, restrictedPodSpec("fail", "3"))
+	waitForPod(t, ns, "logged", "to fail", hasPhase(corev1.PodFailed))
+	logs := func(name string, o *corev1.PodLogOptions) string {
+		t.Helper()
+		b, err := clientset.CoreV1().Pods(ns).GetLogs(name, o).DoRaw(t.Context())
+		if err != nil {
+			t.Fatalf("reading logs of %s: %v (%s)", name, err, b)
+		}
+		return string(b)
+	}
+	all := logs("logged", &corev1.PodLogOptions{Container: "worker"})
+	if !strings.Contains(all, "helper: starting month 2020-01") || !strings.Contains(all, "quota exhausted for provider gemini") {
+		t.Fatalf("logs %q, want the helper's stdout and stderr", all)
+	}
+	one := int64(1)
+	if got := logs("logged", &corev1.PodLogOptions{Container: "worker", TailLines: &one}); strings.Count(got, "\n") != 1 || !strings.HasPrefix(got, "helper: ") {
+		t.Fatalf("tailLines=1 gave %q", got)
+	}
+
+	// Follow a running container until it ends.
+	dir := t.TempDir()
+	release := filepath.Join(dir, "release")
+	createPod(t, ns, "followed", nil, restrictedPodSpec("await", release, filepath.Join(dir, "exited")))
+	waitForPod(t, ns, "followed", "to run", hasPhase(corev1.PodRunning))
+	stream, err := clientset.CoreV1().Pods(ns).GetLogs("followed", &corev1.PodLogOptions{Container: "worker", Follow: true}).Stream(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
+	got := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(stream)
+		got <- string(b)
+	}()
+	if err := os.WriteFile(release, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case s := <-got:
+		if s != "helper: awaiting release\nhelper: released\n" {
+			t.Fatalf("followed logs %q", s)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the followed log did not end with the container")
 	}
 }

@@ -3,8 +3,10 @@
 // run (by label selector) to that Node, runs each container's command as a
 // local process of a binary chosen by --map rules, and reports the outcome in
 // pod status the way a kubelet does, so Kubernetes' own Job controller sees
-// real pod lifecycles. It is not isolation: no images, namespaces, cgroups,
-// volumes, probes, networking or securityContext enforcement.
+// real pod lifecycles: unknown images and missing Secrets wait with the
+// kubelet's reasons, status writes survive API-server outages, and container
+// logs are served for kubectl logs. It is not isolation: no images, namespaces,
+// cgroups, volumes, probes, networking or securityContext enforcement.
 package podrunner
 
 import (
@@ -74,7 +76,7 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options) error {
 	if err != nil {
 		return err
 	}
-	return r.run(ctx)
+	return r.run(ctx, cfg)
 }
 
 type runner struct {
@@ -94,6 +96,8 @@ type runner struct {
 	// still showing them Running is not mistaken for a pod orphaned by a
 	// previous runner.
 	finished map[types.UID]bool
+	// logPort is the loopback port serving container logs (0: not served).
+	logPort int
 	// pulls is the image back-off of pods waiting for an image.
 	pulls pullBackoff
 	wg    sync.WaitGroup
@@ -146,17 +150,22 @@ func newRunner(cfg *rest.Config, opts Options) (*runner, error) {
 	}, nil
 }
 
-func (r *runner) run(ctx context.Context) error {
-	if err := r.registerNode(ctx); err != nil {
-		return err
-	}
-	r.wg.Go(func() { r.heartbeat(ctx) })
-
+func (r *runner) run(ctx context.Context, cfg *rest.Config) error {
 	factory := informers.NewSharedInformerFactoryWithOptions(r.client, 0,
 		informers.WithNamespace(r.opts.Namespace),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = r.opts.Selector }))
 	podInformer := factory.Core().V1().Pods().Informer()
 	r.indexer = podInformer.GetIndexer()
+	// The log endpoint reads the indexer, so it starts after it exists and before the Node
+	// that advertises its port is registered.
+	var err error
+	if r.logPort, err = r.startLogServer(ctx, rest.CopyConfig(cfg)); err != nil {
+		return err
+	}
+	if err := r.registerNode(ctx); err != nil {
+		return err
+	}
+	r.wg.Go(func() { r.heartbeat(ctx) })
 	r.queue = workqueue.NewTypedRateLimitingQueueWithConfig(
 		workqueue.NewTypedItemExponentialFailureRateLimiter[string](100*time.Millisecond, 10*time.Second),
 		workqueue.TypedRateLimitingQueueConfig[string]{Name: "podrunner"})
