@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,13 +77,16 @@ func TestLeaderFailover(t *testing.T) {
 	leader := func() string {
 		var found string
 		eventually(t, time.Minute, "a leader", func() (bool, string) {
+			var seen []string
 			for name, r := range replicas {
-				if ok, _ := r.Leading(); ok {
+				ok, err := r.Leading()
+				if ok {
 					found = name
 					return true, ""
 				}
+				seen = append(seen, fmt.Sprintf("replica %s: not leading (%v); log tail:\n%s", name, err, localsystem.Tail(r.Log, 1500)))
 			}
-			return false, "no replica has acquired the lease"
+			return false, strings.Join(seen, "\n")
 		})
 		return found
 	}
