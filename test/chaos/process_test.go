@@ -107,7 +107,7 @@ func TestLeaderFailover(t *testing.T) {
 		if cm := getCampaign(t, ns, c.Name).Status.Months; cm.Completed == cm.Total {
 			t.Fatalf("the campaign finished before failover %d: it is too short for this test", kill+1)
 		}
-		t.Logf("failover %d: %s was killed, %s leads", kill+1, first, next)
+		t.Logf("failover %d: the leader (%s) was killed, now %s leads", kill+1, first, next)
 	}
 	holds(t, c, 8, true, 4*time.Minute)
 }

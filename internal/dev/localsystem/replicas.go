@@ -79,5 +79,6 @@ func (r *Replica) Leading() (bool, error) {
 	if exited, _ := r.Exited(); exited {
 		return false, errors.New("replica " + r.Name + " has exited")
 	}
-	return bytes.Contains(b, []byte("successfully acquired lease")), nil
+	// client-go words it "successfully acquired lease", controller-runtime's logger "Successfully acquired lease".
+	return bytes.Contains(bytes.ToLower(b), []byte("successfully acquired lease")), nil
 }
