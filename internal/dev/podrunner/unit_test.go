@@ -244,3 +244,39 @@ func TestPullBackoff(t *testing.T) {
 		t.Fatalf("after forget: %+v", got)
 	}
 }
+
+func TestLastLines(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"a\nb\nc\n", 1, "c\n"},
+		{"a\nb\nc\n", 2, "b\nc\n"},
+		{"a\nb\nc\n", 5, "a\nb\nc\n"},
+		{"a\nb\nc", 1, "c"}, // a last line still being written counts
+		{"a\nb\n", 0, ""},
+		{"", 3, ""},
+	} {
+		if got := string(lastLines([]byte(tc.in), tc.n)); got != tc.want {
+			t.Errorf("lastLines(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestWriteLimited(t *testing.T) {
+	var out strings.Builder
+	limit := int64(5)
+	writeLimited(&out, []byte("abc"), &limit)
+	writeLimited(&out, []byte("defg"), &limit)
+	writeLimited(&out, []byte("h"), &limit)
+	if out.String() != "abcde" || limit != 0 {
+		t.Fatalf("wrote %q, limit left %d; want abcde and 0", out.String(), limit)
+	}
+	unlimited := int64(-1)
+	out.Reset()
+	writeLimited(&out, []byte("xyz"), &unlimited)
+	if out.String() != "xyz" || unlimited != -1 {
+		t.Fatalf("unlimited: wrote %q, limit %d", out.String(), unlimited)
+	}
+}
