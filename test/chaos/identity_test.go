@@ -97,19 +97,22 @@ func TestDeletedCampaignLeavesNoActiveRows(t *testing.T) {
 	ns := newNamespace(t, "delrun", localsystem.NamespaceOptions{})
 	c := sys.Campaign(ns, "delrun", localsystem.Phase("only", 2009, 1, 4, 2))
 	create(t, c)
-	eventually(t, 2*time.Minute, "months to run", func() (bool, string) {
+	unfinished := func() (int, error) {
+		var n int
+		err := sys.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM backfill_log
+			WHERE namespace = $1 AND campaign = $2 AND status IN ('pending', 'processing', 'retry')`, ns, c.Name).Scan(&n)
+		return n, err
+	}
+	eventually(t, 2*time.Minute, "months to run and be mirrored unfinished", func() (bool, string) {
 		cm := getCampaign(t, ns, c.Name).Status.Months
-		return cm.Processing > 0, fmt.Sprintf("%+v", cm)
+		n, err := unfinished()
+		return cm.Processing > 0 && n > 0, fmt.Sprintf("%+v; %d unfinished rows (%v)", cm, n, err)
 	})
 	if err := sys.Client.Delete(context.Background(), c); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, 2*time.Minute, "backfill_log to hold no unfinished row of the deleted campaign", func() (bool, string) {
-		var n int
-		if err := sys.DB.QueryRow(context.Background(), `SELECT COUNT(*) FROM backfill_log
-			WHERE namespace = $1 AND campaign = $2 AND status IN ('pending', 'processing', 'retry')`, ns, c.Name).Scan(&n); err != nil {
-			return false, err.Error()
-		}
-		return n == 0, fmt.Sprintf("%d unfinished rows", n)
+		n, err := unfinished()
+		return err == nil && n == 0, fmt.Sprintf("%d unfinished rows (%v)", n, err)
 	})
 }
