@@ -33,10 +33,12 @@ generate: ## Generate deepcopy code from the API types.
 manifests: ## Generate CRDs and RBAC from markers.
 	go tool controller-gen crd rbac:roleName=manager-role paths=./api/... paths=./controllers/... \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+	@# The namespaced overlay grants the same rules per watched namespace, as a Role.
+	sed -e 's/^kind: ClusterRole$$/kind: Role/' config/rbac/role.yaml > config/namespaced/campaigns/manager_role.yaml
 
 .PHONY: verify-generated
 verify-generated: generate manifests install-manifest chart-files ## Fail when generated code, dist/install.yaml or the chart's copies are stale.
-	@git diff --exit-code -- api config/crd config/rbac dist/install.yaml charts || \
+	@git diff --exit-code -- api config/crd config/rbac config/namespaced dist/install.yaml charts || \
 		{ echo "generated files are stale: run 'make generate manifests' and commit"; exit 1; }
 
 .PHONY: fmt
@@ -74,6 +76,10 @@ test: control-plane promtool ## All tests: unit, integration (real API server + 
 .PHONY: test-unit
 test-unit: ## Only the tests that need no control plane.
 	go test $(GO_TEST_FLAGS) -short ./...
+
+.PHONY: test-chaos
+test-chaos: control-plane ## Fault injection on the whole local system (part of `make test`).
+	go test $(GO_TEST_FLAGS) -v ./test/chaos/...
 
 .PHONY: test-e2e
 test-e2e: control-plane promtool build ## End-to-end tests on a local control plane with the pod runner.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/util/validation"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
@@ -46,6 +47,9 @@ Jobs' termination messages.`,
 				jobs.DatabaseSecret = &v1alpha1.SecretKeyRef{Name: name, Key: key}
 			}
 			o.Jobs = jobs
+			if err := validNamespaces(o.WatchNamespaces); err != nil {
+				return err
+			}
 			if kubeconfig != "" {
 				_ = os.Setenv("KUBECONFIG", kubeconfig)
 			}
@@ -82,6 +86,24 @@ Jobs' termination messages.`,
 	f.IntVar(&o.FanoutWorkers, "fanout-workers", controllers.DefaultFanoutWorkers, "month creates one campaign pass keeps in flight")
 	f.BoolVar(&o.Pprof, "pprof", false, "serve /debug/pprof/ on the metrics endpoint, behind its authentication and authorization (needs --metrics-secure)")
 	f.IntVar(&o.Models, "models", 2, "LLMs each month calls, for plan estimates")
+	f.StringSliceVar(&o.WatchNamespaces, "watch-namespaces", nil,
+		"only watch campaigns, months, Jobs and pods in these namespaces (comma-separated); the manager then needs rights only there. Default: the whole cluster")
 	addGoFlags(cmd, zapOpts.BindFlags)
 	return cmd
+}
+
+// validNamespaces refuses a --watch-namespaces list a cache could not honour: empty entries
+// (a stray comma would otherwise mean "every namespace") and names that are not DNS labels.
+func validNamespaces(namespaces []string) error {
+	seen := map[string]bool{}
+	for _, ns := range namespaces {
+		if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
+			return fmt.Errorf("--watch-namespaces: %q is not a namespace name: %s", ns, strings.Join(errs, "; "))
+		}
+		if seen[ns] {
+			return fmt.Errorf("--watch-namespaces: %q is listed twice", ns)
+		}
+		seen[ns] = true
+	}
+	return nil
 }

@@ -73,6 +73,10 @@ type Options struct {
 	// Pprof serves net/http/pprof under /debug/pprof/ on the metrics endpoint, behind its
 	// authentication and authorization; it requires SecureMetrics.
 	Pprof bool
+	// WatchNamespaces restricts every cache (campaigns, months, Jobs, pods) to these
+	// namespaces, so the manager needs rights only there (RoleBindings instead of a
+	// ClusterRoleBinding); empty watches the whole cluster.
+	WatchNamespaces []string
 }
 
 // New builds a manager with both controllers registered. The returned close function
@@ -106,7 +110,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, func()
 		Controller:                    config.Controller{SkipNameValidation: ptr.To(o.SkipNameValidation)},
 		// Campaigns are read unstructured (see controllers.getCampaign); from the cache too.
 		Client: client.Options{Cache: &client.CacheOptions{Unstructured: true}},
-		Cache: cache.Options{DefaultTransform: trimForCache(), ByObject: map[client.Object]cache.ByObject{
+		Cache: cache.Options{DefaultTransform: trimForCache(), DefaultNamespaces: namespaceConfigs(o.WatchNamespaces), ByObject: map[client.Object]cache.ByObject{
 			// only the operator's own Jobs and their pods, never the cluster's
 			&batchv1.Job{}: {Label: own},
 			&corev1.Pod{}:  {Label: own},
@@ -127,6 +131,12 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, func()
 		}
 		closeDB = pool.Close
 		if err := mgr.Add(migrator{pool: pool}); err != nil {
+			return nil, nil, err
+		}
+	}
+	if pool != nil {
+		if err := mgr.Add(&deletionSweeper{pool: pool, cache: mgr.GetCache(), namespaces: o.WatchNamespaces,
+			settle: 2 * time.Second, interval: time.Minute}); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -202,4 +212,16 @@ func reachable(pool *pgxpool.Pool) func(context.Context) error {
 		return nil
 	}
 	return pool.Ping
+}
+
+// namespaceConfigs is the cache's namespace restriction; nil (all namespaces) when none.
+func namespaceConfigs(namespaces []string) map[string]cache.Config {
+	if len(namespaces) == 0 {
+		return nil
+	}
+	out := make(map[string]cache.Config, len(namespaces))
+	for _, ns := range namespaces {
+		out[ns] = cache.Config{}
+	}
+	return out
 }

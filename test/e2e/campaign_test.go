@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -122,113 +121,6 @@ func jobFailed(j *batchv1.Job) bool {
 		}
 	}
 	return false
-}
-
-// The manager is killed with SIGKILL at random moments while a campaign runs and started
-// again each time: every month still ends exactly once, with one Job per attempt and the
-// worker's books stored once.
-func TestManagerKilledRepeatedly(t *testing.T) {
-	// Workers take a second or two, so kills land while Jobs run, finish and get admitted.
-	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 1500, JitterMS: 500}})
-	ns := newNamespace(t, "sigkill", localsystem.NamespaceOptions{})
-	c := newCampaign(ns, "sigkill", phase("first", 2017, 1, 6, 2), phase("second", 2017, 7, 12, 2))
-	c.Spec.Retry.MaxAttempts = 5
-	create(t, c)
-
-	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
-	var killedAt []string
-	for len(killedAt) < 6 {
-		time.Sleep(time.Duration(200+rng.IntN(1500)) * time.Millisecond)
-		cm := getCampaign(t, ns, c.Name).Status.Months
-		if cm.Total > 0 && cm.Completed+cm.Failed == cm.Total {
-			t.Fatalf("the campaign finished after only %d kills (%v): it is too short for this test", len(killedAt), killedAt)
-		}
-		if err := sys.KillManager(); err != nil {
-			t.Fatal(err)
-		}
-		killedAt = append(killedAt, fmt.Sprintf("%d/%d completed", cm.Completed, cm.Total))
-		time.Sleep(time.Duration(rng.IntN(1000)) * time.Millisecond) // down for a while; Jobs go on
-		if err := sys.StartManager(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Logf("killed the manager (SIGKILL) %d times, at: %v", len(killedAt), killedAt)
-
-	_, months := waitFinished(t, ns, c.Name, 12, 4*time.Minute)
-	for _, m := range months {
-		if m.Status.State != v1alpha1.MonthCompleted {
-			t.Errorf("%s ended %s after %d attempts: %s", m.Name, m.Status.State, m.Status.Attempts, m.Status.LastError)
-		}
-	}
-	checkMonthsEndedOnce(t, ns, c.Name, months)
-	waitMirrorAgrees(t, ns, c.Name, 30*time.Second)
-}
-
-// PostgreSQL goes away for a few seconds mid-campaign: nothing is lost (every month ends
-// Completed with its worker's report) and backfill_log converges on the months' status.
-func TestPostgresRestartMidCampaign(t *testing.T) {
-	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 600}})
-	ns := newNamespace(t, "pgrestart", localsystem.NamespaceOptions{})
-	c := newCampaign(ns, "pgrestart", phase("only", 2016, 1, 8, 3))
-	c.Spec.Retry.MaxAttempts = 5
-	create(t, c)
-
-	eventually(t, 2*time.Minute, "two months to complete before the database restart", func() (bool, string) {
-		cm := getCampaign(t, ns, c.Name).Status.Months
-		return cm.Completed >= 2 && cm.Completed < 8, fmt.Sprintf("%+v", cm)
-	})
-	if err := sys.Postgres.Restart(context.Background(), 4*time.Second); err != nil {
-		t.Fatalf("restarting PostgreSQL: %v", err)
-	}
-	_, months := waitFinished(t, ns, c.Name, 8, 4*time.Minute)
-	for _, m := range months {
-		if m.Status.State != v1alpha1.MonthCompleted {
-			t.Errorf("%s ended %s after %d attempts: %s", m.Name, m.Status.State, m.Status.Attempts, m.Status.LastError)
-		}
-	}
-	checkMonthsEndedOnce(t, ns, c.Name, months)
-	waitMirrorAgrees(t, ns, c.Name, time.Minute)
-}
-
-// A pod deleted while its worker runs is a failed attempt, retried by a new Job; the month
-// does not stay Processing.
-func TestDeletedPodIsAFailedAttempt(t *testing.T) {
-	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 20000}})
-	ns := newNamespace(t, "podgone", localsystem.NamespaceOptions{})
-	c := newCampaign(ns, "podgone", phase("only", 2015, 5, 5, 1))
-	create(t, c)
-	month := c.Name + "-2015-05"
-
-	var pod corev1.Pod
-	eventually(t, 2*time.Minute, "the first attempt's pod to run", func() (bool, string) {
-		pods := listPods(t, ns, client.MatchingLabels{v1alpha1.LabelMonth: month, v1alpha1.LabelAttempt: "1"})
-		if len(pods) == 1 && pods[0].Status.Phase == corev1.PodRunning {
-			pod = pods[0]
-			return true, ""
-		}
-		return false, fmt.Sprintf("%d pods", len(pods))
-	})
-	if err := sys.Client.Delete(context.Background(), &pod); err != nil {
-		t.Fatalf("deleting pod %s: %v", pod.Name, err)
-	}
-	eventually(t, 2*time.Minute, "attempt 1 to be recorded as failed", func() (bool, string) {
-		ms := listMonths(t, ns, c.Name)
-		if len(ms) != 1 || len(ms[0].Status.History) == 0 {
-			return false, "no history yet"
-		}
-		a := ms[0].Status.History[0]
-		return a.Outcome == v1alpha1.AttemptFailed, fmt.Sprintf("state %s, attempt 1 %+v", ms[0].Status.State, a)
-	})
-	// The provider answers promptly again: the retry completes the month.
-	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {}})
-	_, months := waitFinished(t, ns, c.Name, 1, 3*time.Minute)
-	m := months[0]
-	if m.Status.State != v1alpha1.MonthCompleted || m.Status.Attempts < 2 {
-		t.Errorf("%s: %s after %d attempts, want Completed by a later attempt", m.Name, m.Status.State, m.Status.Attempts)
-	}
-	t.Logf("attempt 1 after its pod was deleted: %s: %s", m.Status.History[0].Reason, m.Status.History[0].Message)
-	checkMonthsEndedOnce(t, ns, c.Name, months)
-	waitMirrorAgrees(t, ns, c.Name, 30*time.Second)
 }
 
 // A pod that can never start (its database Secret does not exist, so the pod runner reports

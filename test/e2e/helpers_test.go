@@ -16,12 +16,11 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/internal/dev/fakes"
+	"github.com/ooheynerds/backfill-operator/internal/dev/invariants"
 	"github.com/ooheynerds/backfill-operator/internal/dev/localsystem"
 )
 
@@ -43,52 +42,12 @@ func newNamespace(t testing.TB, prefix string, o localsystem.NamespaceOptions) s
 
 // phase is one phase over months from..to of a year.
 func phase(name string, year, from, to, concurrent int32) v1alpha1.Phase {
-	return v1alpha1.Phase{
-		Name: name, Years: v1alpha1.YearRange{From: year, To: year},
-		Months:       &v1alpha1.MonthRange{From: from, To: to},
-		MonthsPerDay: 1000, MaxConcurrent: concurrent,
-	}
+	return localsystem.Phase(name, year, from, to, concurrent)
 }
 
-// newCampaign is a campaign against the fakes: every provider's base URL points at them and
-// rates are high enough that only the operator paces the run.
+// newCampaign is a campaign against the fakes (localsystem.System.Campaign).
 func newCampaign(ns, name string, phases ...v1alpha1.Phase) *v1alpha1.BackfillCampaign {
-	u := sys.Fakes.BaseURLs()
-	keyRef := func(key string) *v1alpha1.SecretKeyRef {
-		return &v1alpha1.SecretKeyRef{Name: localsystem.APIKeysSecret, Key: key}
-	}
-	src := func(base string, key string) *v1alpha1.SourceSpec {
-		s := &v1alpha1.SourceSpec{BaseURL: base, RequestsPerSecond: ptr.To[int32](100)}
-		if key != "" {
-			s.APIKeySecretRef = keyRef(key)
-		}
-		return s
-	}
-	return &v1alpha1.BackfillCampaign{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: v1alpha1.BackfillCampaignSpec{
-			Phases:        phases,
-			BooksPerMonth: 6,
-			Generators: v1alpha1.GeneratorSpec{
-				Gemini: &v1alpha1.ModelSpec{BaseURL: u[fakes.ProviderGemini], APIKeySecretRef: keyRef(localsystem.KeyGemini)},
-				XAI:    &v1alpha1.ModelSpec{BaseURL: u[fakes.ProviderXAI], APIKeySecretRef: keyRef(localsystem.KeyXAI)},
-			},
-			Resolver: v1alpha1.ResolverSpec{
-				ISBNdb:      src(u[fakes.SourceISBNdb], localsystem.KeyISBNdb),
-				GoogleBooks: src(u[fakes.SourceGoogleBooks], localsystem.KeyGoogleBooks),
-				OpenLibrary: src(u[fakes.SourceOpenLibrary], ""),
-				LOC:         src(u[fakes.SourceLOC], ""),
-				Wikidata:    src(u[fakes.SourceWikidata], ""),
-				Archive:     src(u[fakes.SourceArchive], ""),
-			},
-			Retry: v1alpha1.RetryPolicy{
-				MaxAttempts: 3,
-				BackoffBase: &metav1.Duration{Duration: time.Second},
-				BackoffCap:  &metav1.Duration{Duration: 2 * time.Second},
-			},
-			Job: v1alpha1.JobSpec{DatabaseSecretRef: &v1alpha1.SecretKeyRef{Name: localsystem.DatabaseSecret, Key: localsystem.DatabaseSecretKey}},
-		},
-	}
+	return sys.Campaign(ns, name, phases...)
 }
 
 func create(t testing.TB, obj client.Object) {
@@ -296,112 +255,16 @@ func waitMirrorAgrees(t testing.TB, ns, campaign string, timeout time.Duration) 
 	})
 }
 
-// attemptRow is one row of backfill_attempts.
-type attemptRow struct {
-	Attempt                       int32
-	Outcome                       string
-	BooksGenerated, ISBNsResolved int32
-}
-
-func attemptRows(t testing.TB, ns, campaign string, year, month int32) []attemptRow {
-	t.Helper()
-	rows, err := sys.DB.Query(context.Background(), `
-		SELECT attempt, outcome, books_generated, isbns_resolved FROM backfill_attempts
-		WHERE namespace = $1 AND campaign = $2 AND year = $3 AND month = $4 ORDER BY attempt`, ns, campaign, year, month)
-	if err != nil {
-		t.Fatalf("reading backfill_attempts: %v", err)
-	}
-	defer rows.Close()
-	var out []attemptRow
-	for rows.Next() {
-		var a attemptRow
-		if err := rows.Scan(&a.Attempt, &a.Outcome, &a.BooksGenerated, &a.ISBNsResolved); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, a)
-	}
-	return out
-}
-
-// checkMonthsEndedOnce asserts what must hold for every month of a finished campaign whatever
-// happened on the way: attempts, history and Jobs agree one to one (Job names <month>-aN for
-// N = 1..attempts, no duplicates), exactly the last attempt decides the state, the worker's
-// report of a Completed month's succeeding attempt is the month's metrics, and its books are in
-// backfill_books once.
+// checkMonthsEndedOnce waits until every invariant of a finished campaign holds (see
+// internal/dev/invariants, shared with the chaos suite): each month once and finished, one Job
+// per attempt, attempts within bounds, the worker's report as the month's metrics, no book
+// stored twice, backfill_log equal to the status, the campaign's counts and totals its months'.
 func checkMonthsEndedOnce(t testing.TB, ns, campaign string, months []v1alpha1.BackfillMonth) {
 	t.Helper()
-	var sumBooks int64
-	for i := range months {
-		m := &months[i]
-		s := m.Status
-		if int(s.Attempts) != len(s.History) {
-			t.Errorf("%s: %d attempts but %d history records", m.Name, s.Attempts, len(s.History))
-		}
-		// One Job per attempt, named <month>-aN; the only ones missing may be those the
-		// operator deleted itself because they exceeded a deadline or their pod could not start
-		// (a missing Secret, an image that cannot be pulled).
-		jobs := map[string]bool{}
-		for _, j := range listJobs(t, ns, client.MatchingLabels{v1alpha1.LabelMonth: m.Name}) {
-			jobs[j.Name] = true
-		}
-		expected := map[string]bool{}
-		for _, a := range s.History {
-			name := fmt.Sprintf("%s-a%d", m.Name, a.Attempt)
-			expected[name] = true
-			if a.JobName != name {
-				t.Errorf("%s: attempt %d recorded Job %q, want %q", m.Name, a.Attempt, a.JobName, name)
-			}
-			deletedByDeadline := a.Reason == v1alpha1.FailurePendingTooLong || a.Reason == v1alpha1.FailureRunningTooLong ||
-				a.Cause == v1alpha1.CauseSecretMissing || a.Cause == v1alpha1.CauseImageNotPullable || a.Cause == v1alpha1.CauseContainerNotCreated
-			if !jobs[name] && !deletedByDeadline {
-				t.Errorf("%s: attempt %d (%s) has no Job %s", m.Name, a.Attempt, a.Outcome, name)
-			}
-		}
-		for name := range jobs {
-			if !expected[name] {
-				t.Errorf("%s: Job %s belongs to no recorded attempt (attempts: %d)", m.Name, name, s.Attempts)
-			}
-		}
-		succeeded := 0
-		for k, a := range s.History {
-			if a.Outcome == v1alpha1.AttemptSucceeded {
-				succeeded++
-				if k != len(s.History)-1 {
-					t.Errorf("%s: attempt %d succeeded but more attempts followed", m.Name, a.Attempt)
-				}
-			}
-		}
-		if m.Status.State == v1alpha1.MonthCompleted {
-			if succeeded != 1 {
-				t.Errorf("%s: Completed with %d succeeded attempts, want exactly 1", m.Name, succeeded)
-			}
-			var okRows []attemptRow
-			for _, r := range attemptRows(t, ns, campaign, m.Spec.Year, m.Spec.Month) {
-				if r.Outcome == "succeeded" {
-					okRows = append(okRows, r)
-				}
-			}
-			if len(okRows) != 1 {
-				t.Errorf("%s: %d succeeded rows in backfill_attempts, want 1", m.Name, len(okRows))
-			} else if r := okRows[0]; r.Attempt != s.Attempts || r.BooksGenerated != s.Metrics.BooksGenerated || r.ISBNsResolved != s.Metrics.ISBNsResolved {
-				t.Errorf("%s: worker reported %+v, status says attempt %d with %+v", m.Name, r, s.Attempts, s.Metrics)
-			}
-			if s.Metrics.BooksGenerated == 0 {
-				t.Errorf("%s: Completed without books", m.Name)
-			}
-		}
-		sumBooks += int64(s.Metrics.BooksGenerated)
-	}
-	// Every generated book is stored once per (title, author) across all campaigns, so this
-	// campaign's rows can only be fewer than its months' books (a book another month proposed
-	// first is not stored again), never more — more would mean an attempt's books stored twice.
-	var rows, distinct int64
-	if err := sys.DB.QueryRow(context.Background(), `
-		SELECT COUNT(*), COUNT(DISTINCT (title_key, author_key)) FROM backfill_books WHERE namespace = $1 AND campaign = $2`,
-		ns, campaign).Scan(&rows, &distinct); err != nil {
-		t.Fatal(err)
-	}
-	if rows != distinct || rows > sumBooks || rows == 0 && sumBooks > 0 {
-		t.Errorf("backfill_books: %d rows (%d distinct) for months reporting %d books", rows, distinct, sumBooks)
-	}
+	c := getCampaign(t, ns, campaign)
+	e := invariants.Expect{Namespace: ns, Campaign: campaign, Months: len(months), MaxAttempts: c.Spec.Retry.MaxAttempts}
+	eventually(t, 30*time.Second, "the campaign's invariants", func() (bool, string) {
+		v := invariants.Check(context.Background(), sys.Client, sys.DB, e)
+		return len(v) == 0, strings.Join(v, "; ")
+	})
 }

@@ -97,6 +97,8 @@ type Cluster struct {
 	lock            *os.File
 	removeDirOnStop bool
 	stopOnce        sync.Once
+	// mu serialises StopAPIServer and StartAPIServer.
+	mu sync.Mutex
 }
 
 // Start launches etcd, kube-apiserver and (unless Options.Controllers is an
@@ -221,6 +223,12 @@ func (c *Cluster) start(ctx context.Context, binDir, pkiDir, etcdDir string, log
 	if err != nil {
 		return err
 	}
+	// kube-apiserver's identity towards kubelets (the pod runner's log endpoint), which
+	// accept client certificates of the cluster CA.
+	kubeletClient, err := ca.clientCert("kube-apiserver-kubelet-client", "system:masters")
+	if err != nil {
+		return err
+	}
 	saPrivate, saPublic, err := serviceAccountKey()
 	if err != nil {
 		return err
@@ -228,6 +236,7 @@ func (c *Cluster) start(ctx context.Context, binDir, pkiDir, etcdDir string, log
 	if err := writeFiles(pkiDir, map[string][]byte{
 		"ca.crt": ca.certPEM, "apiserver.crt": serving.certPEM, "apiserver.key": serving.keyPEM,
 		"sa.key": saPrivate, "sa.pub": saPublic,
+		"apiserver-kubelet-client.crt": kubeletClient.certPEM, "apiserver-kubelet-client.key": kubeletClient.keyPEM,
 	}); err != nil {
 		return err
 	}
@@ -278,6 +287,9 @@ func (c *Cluster) start(ctx context.Context, binDir, pkiDir, etcdDir string, log
 		"--service-account-key-file=" + pki("sa.pub"),
 		"--service-account-signing-key-file=" + pki("sa.key"),
 		"--service-cluster-ip-range=10.96.0.0/24",
+		"--kubelet-client-certificate=" + pki("apiserver-kubelet-client.crt"),
+		"--kubelet-client-key=" + pki("apiserver-kubelet-client.key"),
+		"--kubelet-preferred-address-types=InternalIP",
 		"--allow-privileged=false",
 		"--profiling=false",
 		"--v=1",
@@ -408,6 +420,39 @@ func (c *Cluster) Stop() {
 			_ = os.RemoveAll(c.Dir)
 		}
 	})
+}
+
+// StopAPIServer stops kube-apiserver (SIGTERM, then SIGKILL) and leaves etcd
+// and the controllers running, for tests of what clients do while the API
+// server is unreachable. StartAPIServer brings it back on the same address.
+func (c *Cluster) StopAPIServer() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.process("kube-apiserver"); p != nil && p.running() {
+		p.stop(5 * time.Second)
+	}
+}
+
+// StartAPIServer starts a stopped kube-apiserver again with the same flags,
+// port and certificates, and waits until it is ready.
+func (c *Cluster) StartAPIServer(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, p := range c.processes {
+		if p.name != "kube-apiserver" {
+			continue
+		}
+		if p.running() {
+			return nil
+		}
+		restarted, err := p.restarted()
+		if err != nil {
+			return err
+		}
+		c.processes[i] = restarted
+		return pollUntil(ctx, restarted, c.apiserverReady)
+	}
+	return errors.New("no kube-apiserver in this cluster")
 }
 
 // stopProcesses stops every process in reverse start order and forgets them.

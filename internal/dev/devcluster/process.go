@@ -17,6 +17,9 @@ import (
 // so a failed start can be explained.
 type process struct {
 	name    string
+	binary  string
+	args    []string
+	logDir  string
 	cmd     *exec.Cmd
 	logPath string
 	exited  chan struct{}
@@ -24,8 +27,18 @@ type process struct {
 }
 
 func startProcess(name, binary string, args []string, logDir string) (*process, error) {
+	return launch(name, binary, args, logDir, os.O_TRUNC)
+}
+
+// restarted starts the same binary with the same arguments again, appending
+// to its log.
+func (p *process) restarted() (*process, error) {
+	return launch(p.name, p.binary, p.args, p.logDir, os.O_APPEND)
+}
+
+func launch(name, binary string, args []string, logDir string, logMode int) (*process, error) {
 	logPath := filepath.Join(logDir, name+".log")
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|logMode, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("opening log for %s: %w", name, err)
 	}
@@ -43,7 +56,7 @@ func startProcess(name, binary string, args []string, logDir string) (*process, 
 		logFile.Close()
 		return nil, fmt.Errorf("starting %s (%s): %w", name, binary, err)
 	}
-	p := &process{name: name, cmd: cmd, logPath: logPath, exited: make(chan struct{})}
+	p := &process{name: name, binary: binary, args: args, logDir: logDir, cmd: cmd, logPath: logPath, exited: make(chan struct{})}
 	go func() {
 		p.waitErr = cmd.Wait()
 		logFile.Close()

@@ -28,8 +28,14 @@ way a kubelet does. It provides no isolation: no images, namespaces, cgroups,
 volumes, probes or networking, and securityContext is not enforced.
 
 A rule NAME=BINARY matches a container whose image (with or without tag, or its
-last path element) or whose command[0] base name is NAME; BINARY then replaces
-command[0]. Example:
+last path element) is NAME; BINARY then replaces command[0]. An image no rule
+names cannot be "pulled": the container waits with the kubelet's reasons
+(ErrImagePull, then ImagePullBackOff; InvalidImageName for a malformed
+reference). A missing Secret or key waits with CreateContainerConfigError until
+it appears. Status writes are retried through API-server outages. Container
+logs are served to kube-apiserver (kubectl logs) on a loopback port advertised
+in the Node's status, for callers with a client certificate of the cluster CA.
+Example:
   podrunner --kubeconfig .demo/cluster/kubeconfig --map backfill-operator=bin/backfill-operator`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -55,7 +61,7 @@ command[0]. Example:
 	flags := cmd.Flags()
 	flags.StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig of the cluster (default $KUBECONFIG, then ~/.kube/config)")
 	flags.StringVar(&opts.NodeName, "node-name", DefaultNodeName, "name of the Node to register and bind pods to")
-	flags.StringArrayVar(&maps, "map", nil, "NAME=BINARY: run BINARY for containers whose image or command[0] is NAME (repeatable)")
+	flags.StringArrayVar(&maps, "map", nil, "NAME=BINARY: run BINARY for containers whose image is NAME (repeatable)")
 	flags.StringVar(&opts.Selector, "selector", DefaultSelector, "label selector of the pods to run")
 	flags.StringVar(&opts.Namespace, "namespace", "", "only run pods in this namespace (default all)")
 	flags.StringVar(&opts.LogDir, "log-dir", "", "directory for per-pod logs and termination messages (default $TMPDIR/podrunner-<node>)")

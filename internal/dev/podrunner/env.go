@@ -2,6 +2,7 @@ package podrunner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -66,6 +67,10 @@ func (r *envResolver) resolve(ctx context.Context, container *corev1.Container) 
 			continue
 		}
 		value, found, err := r.valueFrom(ctx, container, env.ValueFrom)
+		var cfgErr *configError
+		if errors.As(err, &cfgErr) {
+			return nil, err // the kubelet's message as it words it, without the variable's name
+		}
 		if err != nil {
 			return nil, fmt.Errorf("env %s: %w", env.Name, err)
 		}

@@ -10,9 +10,9 @@ import (
 
 // Mapping says which local binary stands in for a container image. Name is
 // compared with the image reference (as written, without its tag or digest,
-// and its last path element) and with the base name of the container's
-// command[0], so "backfill-operator" matches image
-// "ghcr.io/ooheynerds/backfill-operator:v1" and command ["/backfill-operator"].
+// and its last path element), so "backfill-operator" matches image
+// "ghcr.io/ooheynerds/backfill-operator:v1". An image no rule names is one the
+// runner cannot "pull": the container waits with the kubelet's reasons.
 type Mapping struct {
 	Name   string
 	Binary string
@@ -31,11 +31,10 @@ func ParseMapping(s string) (Mapping, error) {
 	return Mapping{Name: name, Binary: binary}, nil
 }
 
-// unmappedError is returned when no rule maps a container: the pod fails with
-// reason ImageNotMapped instead of waiting for an image that will never exist.
+// unmappedError explains a failed "pull": no rule names the image.
 type unmappedError struct {
-	container, image, command string
-	rules                     []Mapping
+	image string
+	rules []Mapping
 }
 
 func (e *unmappedError) Error() string {
@@ -43,38 +42,41 @@ func (e *unmappedError) Error() string {
 	for i, rule := range e.rules {
 		names[i] = rule.Name
 	}
-	return fmt.Sprintf("podrunner has no --map rule for container %q (image %q, command[0] %q); known names: [%s]",
-		e.container, e.image, e.command, strings.Join(names, ", "))
+	return fmt.Sprintf("podrunner has no --map rule for image %q; known names: [%s]", e.image, strings.Join(names, ", "))
 }
 
-// resolveArgv picks the binary for a container and builds the argv it runs:
-// the binary replaces command[0] (the path inside the image), and the rest of
-// command and args follow unchanged. With no command, the binary stands for
-// the image's entrypoint and receives args.
-func resolveArgv(rules []Mapping, container *corev1.Container) ([]string, error) {
-	var command0 string
-	if len(container.Command) > 0 {
-		command0 = container.Command[0]
-	}
-	candidates := mappingCandidates(container.Image, command0)
+// binaryFor is the binary of the first rule that names image.
+func binaryFor(rules []Mapping, image string) (string, bool) {
+	candidates := mappingCandidates(image)
 	for _, rule := range rules {
 		for _, candidate := range candidates {
-			if rule.Name != candidate {
-				continue
+			if rule.Name == candidate {
+				return rule.Binary, true
 			}
-			argv := []string{rule.Binary}
-			if len(container.Command) > 0 {
-				argv = append(argv, container.Command[1:]...)
-			}
-			return append(argv, container.Args...), nil
 		}
 	}
-	return nil, &unmappedError{container: container.Name, image: container.Image, command: command0, rules: rules}
+	return "", false
 }
 
-// mappingCandidates lists the names a rule may use for this container, most
+// resolveArgv picks the binary for a container by its image and builds the
+// argv it runs: the binary replaces command[0] (the path inside the image),
+// and the rest of command and args follow unchanged. With no command, the
+// binary stands for the image's entrypoint and receives args.
+func resolveArgv(rules []Mapping, container *corev1.Container) ([]string, error) {
+	binary, ok := binaryFor(rules, container.Image)
+	if !ok {
+		return nil, &unmappedError{image: container.Image, rules: rules}
+	}
+	argv := []string{binary}
+	if len(container.Command) > 0 {
+		argv = append(argv, container.Command[1:]...)
+	}
+	return append(argv, container.Args...), nil
+}
+
+// mappingCandidates lists the names a rule may use for an image, most
 // specific first.
-func mappingCandidates(image, command0 string) []string {
+func mappingCandidates(image string) []string {
 	var out []string
 	add := func(s string) {
 		if s != "" && s != "." && s != "/" {
@@ -92,8 +94,5 @@ func mappingCandidates(image, command0 string) []string {
 	}
 	add(repository)
 	add(path.Base(repository))
-	if command0 != "" {
-		add(path.Base(command0))
-	}
 	return out
 }

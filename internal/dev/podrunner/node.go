@@ -77,6 +77,8 @@ func (r *runner) reportNodeReady(ctx context.Context, name string) error {
 		{Type: corev1.NodeHostName, Address: name},
 		{Type: corev1.NodeInternalIP, Address: "127.0.0.1"},
 	}
+	// kube-apiserver proxies pods/log (kubectl logs) to InternalIP:kubeletEndpoint.Port.
+	node.Status.DaemonEndpoints.KubeletEndpoint.Port = int32(r.logPort)
 	node.Status.NodeInfo = corev1.NodeSystemInfo{
 		OperatingSystem:         runtime.GOOS,
 		Architecture:            runtime.GOARCH,

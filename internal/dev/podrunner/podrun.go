@@ -90,8 +90,10 @@ func (p *podRun) messagePath(index int) string {
 func (p *podRun) execute(ctx context.Context, r *runner) {
 	log := r.log.With("pod", p.namespace+"/"+p.name)
 	// Status writes outlive the runner's context: a pod whose process the
-	// runner stopped on shutdown must still be recorded as Failed.
-	writeCtx := context.WithoutCancel(ctx)
+	// runner stopped on shutdown must still be recorded as Failed (given up
+	// only if the API server stays unreachable well after shutdown).
+	writeCtx, cancelWrites := untilAfter(ctx, 30*time.Second)
+	defer cancelWrites()
 	exits := make(chan containerExit, len(p.plans))
 	restarts := make(chan int, len(p.plans))
 	cmds := make([]*exec.Cmd, len(p.plans))

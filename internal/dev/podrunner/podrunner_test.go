@@ -20,6 +20,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
 
@@ -85,7 +86,8 @@ func runTests(m *testing.M) int {
 	}()
 	code := m.Run()
 	cancel()
-	if err := <-done; err != nil {
+	// A run that ends before the runner got going (a quick -run selection) is cancelled, not failed.
+	if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintln(os.Stderr, "podrunner:", err)
 		code = 1
 	}
@@ -154,6 +156,20 @@ func runHelper(args []string) int {
 			}
 		}
 		writeMessage(strings.Join(lines, "\n"))
+		return 0
+	case "await": // await RELEASE EXITED: waits for RELEASE to exist, creates EXITED, succeeds
+		fmt.Println("helper: awaiting release")
+		for {
+			if _, err := os.Stat(args[1]); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		writeMessage("released")
+		fmt.Println("helper: released")
+		if err := os.WriteFile(args[2], nil, 0o644); err != nil {
+			return 1
+		}
 		return 0
 	case "sleep": // sleep FILE: appends its pid to FILE, then runs until killed
 		f, err := os.OpenFile(args[1], os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -430,25 +446,41 @@ func TestContainerEnvironment(t *testing.T) {
 	}
 }
 
+// A missing Secret, then a missing key, keep the container waiting with the
+// kubelet's reason and message shapes; each fix is picked up on a retry.
 func TestMissingSecretWaitsWithConfigError(t *testing.T) {
 	ns := newNamespace(t)
 	spec := restrictedPodSpec("succeed", "started once the secret existed")
 	spec.Containers[0].Env = append(spec.Containers[0].Env, corev1.EnvVar{Name: "KEY", ValueFrom: &corev1.EnvVarSource{
 		SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "late"}, Key: "k"}}})
 	createPod(t, ns, "late-secret", nil, spec)
-	waitForPod(t, ns, "late-secret", "to wait with CreateContainerConfigError", func(p *corev1.Pod) bool {
-		s := p.Status.ContainerStatuses
-		return p.Status.Phase == corev1.PodPending && len(s) == 1 && s[0].State.Waiting != nil &&
-			s[0].State.Waiting.Reason == podrunner.ReasonCreateContainerConfigError && strings.Contains(s[0].State.Waiting.Message, `secret "late" not found`)
-	})
-	if _, err := clientset.CoreV1().Secrets(ns).Create(t.Context(), &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: "late"}, Data: map[string][]byte{"k": []byte("v")},
-	}, metav1.CreateOptions{}); err != nil {
+	waitForPod(t, ns, "late-secret", "to wait with CreateContainerConfigError (no Secret)",
+		waitingWith(podrunner.ReasonCreateContainerConfigError, `secret "late" not found`))
+	secret, err := clientset.CoreV1().Secrets(ns).Create(t.Context(), &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "late"}, Data: map[string][]byte{"other": []byte("v")},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitForPod(t, ns, "late-secret", "to wait with CreateContainerConfigError (no key)",
+		waitingWith(podrunner.ReasonCreateContainerConfigError, "couldn't find key k in Secret "+ns+"/late"))
+	secret.Data["k"] = []byte("v")
+	if _, err := clientset.CoreV1().Secrets(ns).Update(t.Context(), secret, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	pod := waitForPod(t, ns, "late-secret", "to succeed once the secret exists", hasPhase(corev1.PodSucceeded))
 	if got := terminated(t, pod).Message; got != "started once the secret existed" {
 		t.Fatalf("termination message %q", got)
+	}
+}
+
+// waitingWith is true while the pod is Pending and its one container waits
+// with reason and a message that is exactly message.
+func waitingWith(reason, message string) func(*corev1.Pod) bool {
+	return func(p *corev1.Pod) bool {
+		s := p.Status.ContainerStatuses
+		return p.Status.Phase == corev1.PodPending && len(s) == 1 && s[0].State.Waiting != nil &&
+			s[0].State.Waiting.Reason == reason && (message == "" || s[0].State.Waiting.Message == message)
 	}
 }
 
@@ -496,16 +528,80 @@ func TestActiveDeadlineKillsThePod(t *testing.T) {
 	}
 }
 
-func TestUnmappedImageFailsWithReason(t *testing.T) {
+// An image no --map rule names cannot be "pulled": the pod stays Pending with
+// ErrImagePull, then ImagePullBackOff, the command's base name does not rescue
+// it, and once the pod's image is changed to a known one it runs.
+func TestUnknownImageWaitsWithPullBackOff(t *testing.T) {
 	ns := newNamespace(t)
-	spec := restrictedPodSpec()
-	spec.Containers[0].Image = "example.com/not-mapped:v1"
-	spec.Containers[0].Command = []string{"/not-mapped"}
-	createJob(t, ns, "unmapped", spec)
-	waitForJobCondition(t, ns, "unmapped", batchv1.JobFailed)
-	pod := jobPod(t, ns, "unmapped")
-	if pod.Status.Reason != podrunner.ReasonImageNotMapped || !strings.Contains(pod.Status.Message, `image "example.com/not-mapped:v1"`) {
-		t.Fatalf("pod reason %q message %q, want %s naming the image", pod.Status.Reason, pod.Status.Message, podrunner.ReasonImageNotMapped)
+	spec := restrictedPodSpec("succeed", "pulled at last")
+	const unknown = "example.com/not-mapped:v1"
+	spec.Containers[0].Image = unknown
+	spec.Containers[0].Command = []string{"/helper"} // the mapped binary's name: images decide, not commands
+	createPod(t, ns, "unpullable", nil, spec)
+	waitForPod(t, ns, "unpullable", "to wait with ErrImagePull", waitingWith(podrunner.ReasonErrImagePull, ""))
+	pod := waitForPod(t, ns, "unpullable", "to wait with ImagePullBackOff",
+		waitingWith(podrunner.ReasonImagePullBackOff, `Back-off pulling image "`+unknown+`"`))
+	if pod.Spec.NodeName != nodeName {
+		t.Fatalf("pod bound to %q, want %q", pod.Spec.NodeName, nodeName)
+	}
+	// Back-off repeats: the pull is tried again and fails again.
+	waitForPod(t, ns, "unpullable", "to try the pull again", func(p *corev1.Pod) bool {
+		return waitingWith(podrunner.ReasonErrImagePull, "")(p) &&
+			strings.Contains(p.Status.ContainerStatuses[0].State.Waiting.Message, `Failed to pull image "`+unknown+`"`)
+	})
+	patch := `{"spec":{"containers":[{"name":"worker","image":"` + helperImage + `"}]}}`
+	if _, err := clientset.CoreV1().Pods(ns).Patch(t.Context(), "unpullable", types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pod = waitForPod(t, ns, "unpullable", "to succeed with a known image", hasPhase(corev1.PodSucceeded))
+	if got := terminated(t, pod).Message; got != "pulled at last" {
+		t.Fatalf("termination message %q", got)
+	}
+}
+
+func TestMalformedImageIsAnInvalidImageName(t *testing.T) {
+	ns := newNamespace(t)
+	spec := restrictedPodSpec("succeed", "x")
+	spec.Containers[0].Image = "Example.com/UPPER:v1"
+	createPod(t, ns, "malformed", nil, spec)
+	waitForPod(t, ns, "malformed", "to wait with InvalidImageName", waitingWith(podrunner.ReasonInvalidImageName,
+		`Failed to apply default image tag "Example.com/UPPER:v1": couldn't parse image name "Example.com/UPPER:v1": invalid reference format`))
+}
+
+// The API server is down at the moment the pod's process ends: the runner
+// keeps the outcome and records it once the API server is back.
+func TestFinalStatusSurvivesAPIServerOutage(t *testing.T) {
+	ns := newNamespace(t)
+	dir := t.TempDir()
+	release, exited := filepath.Join(dir, "release"), filepath.Join(dir, "exited")
+	createPod(t, ns, "outlives-outage", nil, restrictedPodSpec("await", release, exited))
+	waitForPod(t, ns, "outlives-outage", "to run", hasPhase(corev1.PodRunning))
+
+	cluster.StopAPIServer()
+	restarted := false
+	defer func() {
+		if !restarted {
+			_ = cluster.StartAPIServer(context.Background())
+		}
+	}()
+	if err := os.WriteFile(release, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := wait.PollUntilContextTimeout(t.Context(), 50*time.Millisecond, 30*time.Second, true, func(context.Context) (bool, error) {
+		_, err := os.Stat(exited)
+		return err == nil, nil
+	}); err != nil {
+		t.Fatalf("the helper did not exit: %v", err)
+	}
+	// Let the runner's first writes fail against the stopped API server.
+	time.Sleep(2 * time.Second)
+	restarted = true
+	if err := cluster.StartAPIServer(t.Context()); err != nil {
+		t.Fatalf("restarting kube-apiserver: %v", err)
+	}
+	pod := waitForPod(t, ns, "outlives-outage", "to be recorded Succeeded after the outage", hasPhase(corev1.PodSucceeded))
+	if got := terminated(t, pod).Message; got != "released" {
+		t.Fatalf("termination message %q, want the helper's", got)
 	}
 }
 
@@ -662,5 +758,57 @@ func TestInitContainersAreRefusedNotSkipped(t *testing.T) {
 	}
 	if got := terminated(t, pod); got.Message == "main ran" {
 		t.Fatal("the main container ran although its init container could not")
+	}
+}
+
+// kubectl logs works: kube-apiserver proxies pods/log to the runner's endpoint on its Node,
+// authenticating with its kubelet client certificate; tailLines and follow behave as a
+// kubelet's.
+func TestContainerLogsThroughTheAPIServer(t *testing.T) {
+	ns := newNamespace(t)
+	createPod(t, ns, "logged", nil, restrictedPodSpec("fail", "3"))
+	waitForPod(t, ns, "logged", "to fail", hasPhase(corev1.PodFailed))
+	logs := func(name string, o *corev1.PodLogOptions) string {
+		t.Helper()
+		b, err := clientset.CoreV1().Pods(ns).GetLogs(name, o).DoRaw(t.Context())
+		if err != nil {
+			t.Fatalf("reading logs of %s: %v (%s)", name, err, b)
+		}
+		return string(b)
+	}
+	all := logs("logged", &corev1.PodLogOptions{Container: "worker"})
+	if !strings.Contains(all, "helper: starting month 2020-01") || !strings.Contains(all, "quota exhausted for provider gemini") {
+		t.Fatalf("logs %q, want the helper's stdout and stderr", all)
+	}
+	one := int64(1)
+	if got := logs("logged", &corev1.PodLogOptions{Container: "worker", TailLines: &one}); strings.Count(got, "\n") != 1 || !strings.HasPrefix(got, "helper: ") {
+		t.Fatalf("tailLines=1 gave %q", got)
+	}
+
+	// Follow a running container until it ends.
+	dir := t.TempDir()
+	release := filepath.Join(dir, "release")
+	createPod(t, ns, "followed", nil, restrictedPodSpec("await", release, filepath.Join(dir, "exited")))
+	waitForPod(t, ns, "followed", "to run", hasPhase(corev1.PodRunning))
+	stream, err := clientset.CoreV1().Pods(ns).GetLogs("followed", &corev1.PodLogOptions{Container: "worker", Follow: true}).Stream(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Close()
+	got := make(chan string, 1)
+	go func() {
+		b, _ := io.ReadAll(stream)
+		got <- string(b)
+	}()
+	if err := os.WriteFile(release, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case s := <-got:
+		if s != "helper: awaiting release\nhelper: released\n" {
+			t.Fatalf("followed logs %q", s)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the followed log did not end with the container")
 	}
 }

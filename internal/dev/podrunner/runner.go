@@ -3,8 +3,10 @@
 // run (by label selector) to that Node, runs each container's command as a
 // local process of a binary chosen by --map rules, and reports the outcome in
 // pod status the way a kubelet does, so Kubernetes' own Job controller sees
-// real pod lifecycles. It is not isolation: no images, namespaces, cgroups,
-// volumes, probes, networking or securityContext enforcement.
+// real pod lifecycles: unknown images and missing Secrets wait with the
+// kubelet's reasons, status writes survive API-server outages, and container
+// logs are served for kubectl logs. It is not isolation: no images, namespaces,
+// cgroups, volumes, probes, networking or securityContext enforcement.
 package podrunner
 
 import (
@@ -12,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -22,6 +25,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -72,7 +76,7 @@ func Run(ctx context.Context, cfg *rest.Config, opts Options) error {
 	if err != nil {
 		return err
 	}
-	return r.run(ctx)
+	return r.run(ctx, cfg)
 }
 
 type runner struct {
@@ -92,7 +96,11 @@ type runner struct {
 	// still showing them Running is not mistaken for a pod orphaned by a
 	// previous runner.
 	finished map[types.UID]bool
-	wg       sync.WaitGroup
+	// logPort is the loopback port serving container logs (0: not served).
+	logPort int
+	// pulls is the image back-off of pods waiting for an image.
+	pulls pullBackoff
+	wg    sync.WaitGroup
 }
 
 func newRunner(cfg *rest.Config, opts Options) (*runner, error) {
@@ -142,17 +150,22 @@ func newRunner(cfg *rest.Config, opts Options) (*runner, error) {
 	}, nil
 }
 
-func (r *runner) run(ctx context.Context) error {
-	if err := r.registerNode(ctx); err != nil {
-		return err
-	}
-	r.wg.Go(func() { r.heartbeat(ctx) })
-
+func (r *runner) run(ctx context.Context, cfg *rest.Config) error {
 	factory := informers.NewSharedInformerFactoryWithOptions(r.client, 0,
 		informers.WithNamespace(r.opts.Namespace),
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = r.opts.Selector }))
 	podInformer := factory.Core().V1().Pods().Informer()
 	r.indexer = podInformer.GetIndexer()
+	// The log endpoint reads the indexer, so it starts after it exists and before the Node
+	// that advertises its port is registered.
+	var err error
+	if r.logPort, err = r.startLogServer(ctx, rest.CopyConfig(cfg)); err != nil {
+		return err
+	}
+	if err := r.registerNode(ctx); err != nil {
+		return err
+	}
+	r.wg.Go(func() { r.heartbeat(ctx) })
 	r.queue = workqueue.NewTypedRateLimitingQueueWithConfig(
 		workqueue.NewTypedItemExponentialFailureRateLimiter[string](100*time.Millisecond, 10*time.Second),
 		workqueue.TypedRateLimitingQueueConfig[string]{Name: "podrunner"})
@@ -247,6 +260,7 @@ func (r *runner) sync(ctx context.Context, key string) (time.Duration, error) {
 	r.mu.Unlock()
 
 	if pod.DeletionTimestamp != nil {
+		r.pulls.forget(pod.UID)
 		if run != nil {
 			run.requestStop(stopRequest{reason: "PodDeleted", grace: deletionGrace(pod), deleted: true})
 			return 0, nil
@@ -286,6 +300,13 @@ func (r *runner) start(ctx context.Context, pod *corev1.Pod) (time.Duration, err
 		return 0, r.failUnstarted(ctx, pod, ReasonUnsupported,
 			"podrunner does not run init containers; this pod has "+fmt.Sprint(len(pod.Spec.InitContainers)))
 	}
+	// Images first, as a kubelet pulls before it builds a container's config.
+	for i := range pod.Spec.Containers {
+		container := &pod.Spec.Containers[i]
+		if problem := r.pulls.check(r.opts.Mappings, pod.UID, container, time.Now()); problem != nil {
+			return problem.retryAfter, r.reportWaiting(ctx, pod, container.Name, problem.reason, problem.message)
+		}
+	}
 	plans := make([]containerPlan, 0, len(pod.Spec.Containers))
 	resolver := newEnvResolver(r.client, pod, r.capacity)
 	dir := filepath.Join(r.opts.LogDir, fmt.Sprintf("%s_%s_%s", pod.Namespace, pod.Name, pod.UID))
@@ -293,12 +314,12 @@ func (r *runner) start(ctx context.Context, pod *corev1.Pod) (time.Duration, err
 		container := &pod.Spec.Containers[i]
 		argv, err := resolveArgv(r.opts.Mappings, container)
 		if err != nil {
-			return 0, r.failUnstarted(ctx, pod, ReasonImageNotMapped, err.Error())
+			return 0, err // unreachable: every image was checked above
 		}
 		env, err := resolver.resolve(ctx, container)
 		var cfgErr *configError
 		if errors.As(err, &cfgErr) {
-			return configErrorRetry, r.reportConfigError(ctx, pod, container.Name, err.Error())
+			return configErrorRetry, r.reportWaiting(ctx, pod, container.Name, ReasonCreateContainerConfigError, err.Error())
 		}
 		if err != nil {
 			return 0, err
@@ -332,6 +353,7 @@ func (r *runner) start(ctx context.Context, pod *corev1.Pod) (time.Duration, err
 		return 0, fmt.Errorf("claiming pod: %w", err)
 	}
 	run.startTime = now
+	r.pulls.forget(pod.UID)
 	r.log.Info("starting pod", "pod", key, "containers", len(plans))
 	r.wg.Go(func() {
 		run.execute(ctx, r)
@@ -392,14 +414,20 @@ func (r *runner) failUnstarted(ctx context.Context, pod *corev1.Pod, reason, mes
 	return nil
 }
 
-func (r *runner) reportConfigError(ctx context.Context, pod *corev1.Pod, container, message string) error {
+// reportWaiting records why a container cannot start yet (a missing Secret,
+// an image it cannot pull). The pod stays Pending and is looked at again, as
+// a kubelet retries; an unchanged reason is not written again.
+func (r *runner) reportWaiting(ctx context.Context, pod *corev1.Pod, container, reason, message string) error {
+	if isWaiting(pod, container, reason, message) {
+		return nil
+	}
 	waiting := pod.DeepCopy()
-	waitingStatus(&waiting.Status, pod, container, ReasonCreateContainerConfigError, message, time.Now())
+	waitingStatus(&waiting.Status, pod, container, reason, message, time.Now())
 	_, err := r.client.CoreV1().Pods(pod.Namespace).UpdateStatus(ctx, waiting, metav1.UpdateOptions{})
 	if err != nil && !apierrors.IsConflict(err) && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("reporting container config error: %w", err)
+		return fmt.Errorf("reporting container waiting (%s): %w", reason, err)
 	}
-	r.log.Info("container config error, will retry", "pod", podKey(pod), "container", container, "message", message)
+	r.log.Info("container cannot start yet, will retry", "pod", podKey(pod), "container", container, "reason", reason, "message", message)
 	return nil
 }
 
@@ -469,21 +497,56 @@ func (r *runner) stopRun(key string, keepUID types.UID, req stopRequest) {
 	}
 }
 
-// writeStatus applies mutate to the latest pod and saves it, retrying on
-// conflicts: the runner owns its containers' status, so it always wins.
+// writeStatus applies mutate to the latest pod and saves it. A conflict is
+// retried at once on fresh data (the runner owns its containers' status, so
+// it always wins). Any other failure except the pod being gone or the write
+// being refused is retried with back-off until ctx ends: a kubelet never drops
+// a status it owes, so an API server that is briefly down when a process ends
+// must not leave the pod Running.
 func (r *runner) writeStatus(ctx context.Context, namespace, name string, uid types.UID, mutate func(*corev1.PodStatus)) error {
-	return retry.RetryOnConflict(retry.DefaultBackoff, func() error {
-		pod, err := r.client.CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
+	backoff := wait.Backoff{Duration: 200 * time.Millisecond, Factor: 2, Jitter: 0.2, Cap: 5 * time.Second, Steps: math.MaxInt32}
+	for {
+		err := retry.RetryOnConflict(retry.DefaultBackoff, func() error {
+			pod, err := r.client.CoreV1().Pods(namespace).Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if pod.UID != uid {
+				return apierrors.NewNotFound(corev1.Resource("pods"), name)
+			}
+			mutate(&pod.Status)
+			_, err = r.client.CoreV1().Pods(namespace).UpdateStatus(ctx, pod, metav1.UpdateOptions{})
+			return err
+		})
+		if err == nil || !retriable(err) {
 			return err
 		}
-		if pod.UID != uid {
-			return apierrors.NewNotFound(corev1.Resource("pods"), name)
+		r.log.Warn("writing pod status failed, retrying", "pod", namespace+"/"+name, "err", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(backoff.Step()):
 		}
-		mutate(&pod.Status)
-		_, err = r.client.CoreV1().Pods(namespace).UpdateStatus(ctx, pod, metav1.UpdateOptions{})
-		return err
+	}
+}
+
+// retriable: everything but a final answer about the pod or the request
+// (gone, invalid, forbidden) may succeed later — connection refused, timeouts,
+// 5xx, throttling, a conflict that outlasted its retries.
+func retriable(err error) bool {
+	return !apierrors.IsNotFound(err) && !apierrors.IsGone(err) && !apierrors.IsInvalid(err) &&
+		!apierrors.IsBadRequest(err) && !apierrors.IsForbidden(err) && !apierrors.IsMethodNotSupported(err)
+}
+
+// untilAfter is a context that ends grace after parent does: status writes
+// keep trying while the runner shuts down, but not forever.
+func untilAfter(parent context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
+	stop := context.AfterFunc(parent, func() {
+		timer := time.AfterFunc(grace, cancel)
+		context.AfterFunc(ctx, func() { timer.Stop() })
 	})
+	return ctx, func() { stop(); cancel() }
 }
 
 func deletionGrace(pod *corev1.Pod) time.Duration {

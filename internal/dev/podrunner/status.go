@@ -13,8 +13,6 @@ import (
 const (
 	// ReasonDeadlineExceeded is the kubelet's pod reason for activeDeadlineSeconds.
 	ReasonDeadlineExceeded = "DeadlineExceeded"
-	// ReasonImageNotMapped: no --map rule names the container's image or command.
-	ReasonImageNotMapped = "ImageNotMapped"
 	// ReasonStartError is the kubelet's container reason when the process cannot start.
 	ReasonStartError = "StartError"
 	// ReasonCreateContainerConfigError is the kubelet's waiting reason for a bad env source.
@@ -182,6 +180,19 @@ func claimedBefore(pod *corev1.Pod) bool {
 	for _, s := range pod.Status.ContainerStatuses {
 		if s.State.Running != nil || s.State.Terminated != nil {
 			return true
+		}
+	}
+	return false
+}
+
+// isWaiting reports whether the pod already shows container waiting with reason and message.
+func isWaiting(pod *corev1.Pod, container, reason, message string) bool {
+	if pod.Status.Phase != corev1.PodPending {
+		return false
+	}
+	for _, s := range pod.Status.ContainerStatuses {
+		if s.Name == container {
+			return s.State.Waiting != nil && s.State.Waiting.Reason == reason && s.State.Waiting.Message == message
 		}
 	}
 	return false

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
@@ -29,9 +30,9 @@ func TestResolveArgv(t *testing.T) {
 			want: []string{"/repo/bin/backfill-operator", "worker", "--month=2020-01"},
 		},
 		{
-			name:      "command base name when the image is unrelated",
+			name:      "command base name does not stand for an unknown image",
 			container: corev1.Container{Name: "worker", Image: "distroless:latest", Command: []string{"/usr/local/bin/backfill-operator", "worker"}},
-			want:      []string{"/repo/bin/backfill-operator", "worker"},
+			wantErr:   `no --map rule for image "distroless:latest"`,
 		},
 		{
 			name:      "image digest stripped",
@@ -46,7 +47,7 @@ func TestResolveArgv(t *testing.T) {
 		{
 			name:      "registry port is not a tag",
 			container: corev1.Container{Name: "sh", Image: "registry.local:5000/tools/other", Command: []string{"/other"}},
-			wantErr:   `no --map rule for container "sh" (image "registry.local:5000/tools/other", command[0] "/other")`,
+			wantErr:   `no --map rule for image "registry.local:5000/tools/other"`,
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -173,5 +174,109 @@ func TestPodPhaseFor(t *testing.T) {
 		if got := podPhaseFor(tc.containers); got != tc.want {
 			t.Errorf("%s: got %s, want %s", tc.name, got, tc.want)
 		}
+	}
+}
+
+func TestValidImageReference(t *testing.T) {
+	for image, want := range map[string]bool{
+		"backfill-operator:dev":                            true,
+		"ghcr.io/ooheynerds/backfill-operator:v0.1.0":      true,
+		"registry.local:5000/tools/sh":                     true,
+		"localhost/a_b__c-d.e:1.0-rc":                      true,
+		"ghcr.io/x/y@sha256:" + strings.Repeat("a", 64):    true,
+		"ghcr.io/x/y:v1@sha256:" + strings.Repeat("0", 64): true,
+		"":                       false,
+		"UPPER":                  false,
+		"docker.io/Library/x":    false,
+		"a b":                    false,
+		"name:":                  false,
+		"name:tag:more":          false,
+		"ghcr.io/x/y@sha256:abc": false,
+		"/leading-slash":         false,
+		"trailing/":              false,
+		"bad--":                  false,
+		strings.Repeat("a", 256): false,
+	} {
+		if got := validImageReference(image); got != want {
+			t.Errorf("validImageReference(%q) = %v, want %v", image, got, want)
+		}
+	}
+}
+
+// The pull back-off alternates ErrImagePull and ImagePullBackOff with waits
+// that double, and a known or malformed image never enters it.
+func TestPullBackoff(t *testing.T) {
+	rules := []Mapping{{Name: "known", Binary: "/bin/true"}}
+	var b pullBackoff
+	start := time.Unix(1000, 0)
+	unknown := &corev1.Container{Image: "example.com/unknown:1"}
+	type step struct {
+		at     time.Duration
+		reason string
+	}
+	for _, s := range []step{
+		{0, ReasonErrImagePull},
+		{400 * time.Millisecond, ReasonErrImagePull},
+		{600 * time.Millisecond, ReasonImagePullBackOff},
+		{1000 * time.Millisecond, ReasonErrImagePull}, // 1s back-off over
+		{2000 * time.Millisecond, ReasonImagePullBackOff},
+		{3000 * time.Millisecond, ReasonErrImagePull}, // 2s back-off over
+		{6000 * time.Millisecond, ReasonImagePullBackOff},
+		{7000 * time.Millisecond, ReasonErrImagePull}, // 4s back-off over
+	} {
+		got := b.check(rules, "uid", unknown, start.Add(s.at))
+		if got == nil || got.reason != s.reason || got.retryAfter <= 0 {
+			t.Fatalf("at %s: got %+v, want %s", s.at, got, s.reason)
+		}
+	}
+	if got := b.check(rules, "uid", &corev1.Container{Image: "ghcr.io/x/known:v2"}, start); got != nil {
+		t.Fatalf("known image: %+v", got)
+	}
+	if got := b.check(rules, "uid", &corev1.Container{Image: "Bad Name"}, start); got == nil || got.reason != ReasonInvalidImageName {
+		t.Fatalf("malformed image: %+v", got)
+	}
+	never := &corev1.Container{Image: "example.com/absent:1", ImagePullPolicy: corev1.PullNever}
+	if got := b.check(rules, "uid2", never, start); got == nil || got.reason != ReasonErrImageNeverPull {
+		t.Fatalf("pull policy Never: %+v", got)
+	}
+	b.forget("uid")
+	if got := b.check(rules, "uid", unknown, start.Add(7100*time.Millisecond)); got == nil || got.reason != ReasonErrImagePull {
+		t.Fatalf("after forget: %+v", got)
+	}
+}
+
+func TestLastLines(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"a\nb\nc\n", 1, "c\n"},
+		{"a\nb\nc\n", 2, "b\nc\n"},
+		{"a\nb\nc\n", 5, "a\nb\nc\n"},
+		{"a\nb\nc", 1, "c"}, // a last line still being written counts
+		{"a\nb\n", 0, ""},
+		{"", 3, ""},
+	} {
+		if got := string(lastLines([]byte(tc.in), tc.n)); got != tc.want {
+			t.Errorf("lastLines(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+	}
+}
+
+func TestWriteLimited(t *testing.T) {
+	var out strings.Builder
+	limit := int64(5)
+	writeLimited(&out, []byte("abc"), &limit)
+	writeLimited(&out, []byte("defg"), &limit)
+	writeLimited(&out, []byte("h"), &limit)
+	if out.String() != "abcde" || limit != 0 {
+		t.Fatalf("wrote %q, limit left %d; want abcde and 0", out.String(), limit)
+	}
+	unlimited := int64(-1)
+	out.Reset()
+	writeLimited(&out, []byte("xyz"), &unlimited)
+	if out.String() != "xyz" || unlimited != -1 {
+		t.Fatalf("unlimited: wrote %q, limit %d", out.String(), unlimited)
 	}
 }
