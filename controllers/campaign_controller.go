@@ -25,6 +25,7 @@ import (
 	"github.com/ooheynerds/backfill-operator/internal/admission"
 	"github.com/ooheynerds/backfill-operator/internal/aggregate"
 	"github.com/ooheynerds/backfill-operator/internal/gate"
+	"github.com/ooheynerds/backfill-operator/internal/kstatus"
 	"github.com/ooheynerds/backfill-operator/internal/metrics"
 	"github.com/ooheynerds/backfill-operator/internal/plan"
 )
@@ -475,27 +476,29 @@ func (r *CampaignReconciler) buildStatus(c *v1alpha1.BackfillCampaign, s aggrega
 	gen := c.Generation
 	finished := s.Months.Completed+s.Months.Failed == s.Months.Total && s.Months.Total > 0
 	allPhasesDone := p.Current < 0 && p.Blocked < 0
+	var ks kstatus.State
 	switch {
 	case len(conflicts) > 0:
-		setKstatus(&st.Conditions, gen, false, false, true, v1alpha1.ReasonNameConflict,
-			fmt.Sprintf("month names taken by objects this campaign does not own: %s; delete or rename them", strings.Join(head(conflicts, 5), ", ")))
+		ks = kstatus.State{Stalled: true, Reason: v1alpha1.ReasonNameConflict,
+			Message: fmt.Sprintf("month names taken by objects this campaign does not own: %s; delete or rename them", strings.Join(head(conflicts, 5), ", "))}
 	case c.Spec.EffectiveMode() == v1alpha1.ModePlan:
-		setKstatus(&st.Conditions, gen, true, false, false, v1alpha1.ReasonPlanned,
-			fmt.Sprintf("Plan mode: %d months, about %d days, %d LLM and %d ISBNdb calls estimated", estimate.MonthsRemaining, estimate.Days, estimate.LLMCalls, estimate.ISBNdbCalls))
+		ks = kstatus.State{Ready: true, Reason: v1alpha1.ReasonPlanned,
+			Message: fmt.Sprintf("Plan mode: %d months, about %d days, %d LLM and %d ISBNdb calls estimated", estimate.MonthsRemaining, estimate.Days, estimate.LLMCalls, estimate.ISBNdbCalls)}
 	case p.Blocked >= 0 && p.States[p.Blocked] == v1alpha1.PhaseGateBlocked:
-		setKstatus(&st.Conditions, gen, false, false, true, v1alpha1.ReasonGateBlocked,
-			fmt.Sprintf("phase %s gate does not hold: %s", c.Spec.Phases[p.Blocked].Name, p.Messages[p.Blocked]))
+		ks = kstatus.State{Stalled: true, Reason: v1alpha1.ReasonGateBlocked,
+			Message: fmt.Sprintf("phase %s gate does not hold: %s", c.Spec.Phases[p.Blocked].Name, p.Messages[p.Blocked])}
 	case p.Blocked >= 0:
-		setKstatus(&st.Conditions, gen, false, false, false, v1alpha1.ReasonAwaitingApproval, p.Messages[p.Blocked])
+		ks = kstatus.State{Reason: v1alpha1.ReasonAwaitingApproval, Message: p.Messages[p.Blocked]}
 	case finished && allPhasesDone:
-		msg := fmt.Sprintf("all %d months finished: %d completed, %d failed; resolution rate %s%%", s.Months.Total, s.Months.Completed, s.Months.Failed, s.Totals.ResolutionRate)
-		setKstatus(&st.Conditions, gen, true, false, false, v1alpha1.ReasonCompleted, msg)
+		ks = kstatus.State{Ready: true, Reason: v1alpha1.ReasonCompleted,
+			Message: fmt.Sprintf("all %d months finished: %d completed, %d failed; resolution rate %s%%", s.Months.Total, s.Months.Completed, s.Months.Failed, s.Totals.ResolutionRate)}
 	case c.Spec.Suspend:
-		setKstatus(&st.Conditions, gen, false, false, false, v1alpha1.ReasonSuspended, "suspended: no month is admitted; running Jobs finish")
+		ks = kstatus.State{Reason: v1alpha1.ReasonSuspended, Message: "suspended: no month is admitted; running Jobs finish"}
 	default:
-		setKstatus(&st.Conditions, gen, false, true, false, v1alpha1.ReasonProgressing,
-			fmt.Sprintf("phase %s: %s months finished%s", st.CurrentPhase, st.Progress, blockedSuffix(d)))
+		ks = kstatus.State{Reconciling: true, Reason: v1alpha1.ReasonProgressing,
+			Message: fmt.Sprintf("phase %s: %s months finished%s", st.CurrentPhase, st.Progress, blockedSuffix(d))}
 	}
+	kstatus.Set(&st.Conditions, gen, ks)
 	if p.Blocked >= 0 && p.States[p.Blocked] == v1alpha1.PhaseGateBlocked {
 		setCondition(&st.Conditions, gen, v1alpha1.ConditionGateBlocked, metav1.ConditionTrue, v1alpha1.ReasonGateBlocked, p.Messages[p.Blocked])
 	} else {

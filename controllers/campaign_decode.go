@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+	"github.com/ooheynerds/backfill-operator/internal/kstatus"
 )
 
 // EventInvalidSpec is emitted when a stored campaign cannot be interpreted.
@@ -53,7 +54,7 @@ func (r *CampaignReconciler) stallUndecodable(ctx context.Context, u *unstructur
 	}
 	conds := append([]metav1.Condition(nil), old...)
 	msg := fmt.Sprintf("the operator cannot interpret %s: %v; correct that field (the API server validates it now) and the campaign resumes", derr.Field, derr.Err)
-	setKstatus(&conds, u.GetGeneration(), false, false, true, v1alpha1.ReasonInvalidSpec, msg)
+	kstatus.Set(&conds, u.GetGeneration(), kstatus.State{Stalled: true, Reason: v1alpha1.ReasonInvalidSpec, Message: msg})
 	if equality.Semantic.DeepEqual(old, conds) {
 		return ctrl.Result{}, nil
 	}

@@ -10,8 +10,3 @@ import (
 func setCondition(conds *[]metav1.Condition, generation int64, t string, s metav1.ConditionStatus, reason, msg string) {
 	kstatus.SetCondition(conds, generation, t, s, reason, msg)
 }
-
-// setKstatus keeps the campaign controller's call sites; new code calls kstatus.Set with named fields.
-func setKstatus(conds *[]metav1.Condition, generation int64, ready bool, reconciling, stalled bool, reason, msg string) {
-	kstatus.Set(conds, generation, kstatus.State{Ready: ready, Reconciling: reconciling, Stalled: stalled, Reason: reason, Message: msg})
-}

@@ -6,7 +6,8 @@ const (
 	ConditionReady       = "Ready"
 	ConditionReconciling = "Reconciling"
 	ConditionStalled     = "Stalled"
-	// ConditionMirrored says whether backfill_log holds the latest state of the object.
+	// ConditionMirrored: on a month, backfill_log holds its latest state; on a campaign, the
+	// manager's database answers, so every month change is mirrored as it is stored.
 	ConditionMirrored = "Mirrored"
 	// ConditionGateBlocked (campaign) is True while a phase gate keeps the next phase from starting.
 	ConditionGateBlocked = "GateBlocked"
