@@ -2,9 +2,11 @@ package controllers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
-	"reflect"
+	"hash/fnv"
 	"strings"
+	"sync"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -58,6 +60,8 @@ type MonthReconciler struct {
 	Jobs      JobFactory
 	Results   ResultReader
 	Mirror    Mirror
+
+	mirrorMarks mirrorMarks
 }
 
 // +kubebuilder:rbac:groups=alexandria.ooheynerds.com,resources=backfillmonths,verbs=get;list;watch;create;update;patch;delete
@@ -70,6 +74,9 @@ type MonthReconciler struct {
 func (r *MonthReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	var month v1alpha1.BackfillMonth
 	if err := r.Get(ctx, req.NamespacedName, &month); err != nil || !month.DeletionTimestamp.IsZero() {
+		if apierrors.IsNotFound(err) {
+			r.mirrorMarks.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	_, campaign, err := getCampaign(ctx, r.Client, types.NamespacedName{Namespace: month.Namespace, Name: month.Spec.Campaign})
@@ -92,30 +99,36 @@ func (r *MonthReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl
 	if err != nil || wait > 0 {
 		return ctrl.Result{RequeueAfter: wait}, ignoreConflict(err)
 	}
-	if r.Mirror != nil && !r.mirror(ctx, &month, &d.Status) {
+	if r.Mirror != nil {
+		claimMirrored(&d.Status, &month)
+	}
+	if !equality.Semantic.DeepEqual(month.Status, d.Status) {
+		queueWait, waited := metrics.QueueWait(&month, now)
+		month.Status = d.Status
+		// The update carries the resourceVersion this pass read: a pass computed from a stale
+		// cached month loses with a conflict and is redone from the fresh one.
+		if err := r.Status().Update(ctx, &month); err != nil {
+			return ctrl.Result{}, ignoreConflict(err) // a conflicting pass is redone: nothing emitted, nothing counted
+		}
+		r.mirrorMarks.stored(req.NamespacedName, &month)
+		if created != nil {
+			// no Event: the Job's own creation is the record, and an Event per month is a write per month
+			log.FromContext(ctx).V(1).Info("Created Job", "job", created.Name, "attempt", d.Start)
+			if waited {
+				metrics.AttemptStarted(&month, queueWait)
+			}
+		}
+		for _, e := range d.Events {
+			r.Recorder.Eventf(&month, nil, e.Type, e.Reason, e.Action, "%s", e.Note)
+		}
+		if d.Finished != "" {
+			metrics.AttemptFinished(&month)
+		}
+		log.FromContext(ctx).V(1).Info("Updated BackfillMonth status", "state", d.Status.State, "attempts", d.Status.Attempts)
+	}
+	if r.Mirror != nil && !r.mirror(ctx, req.NamespacedName, &month) {
 		d.Requeue = shortest(d.Requeue, resultRecheck)
 	}
-	if equality.Semantic.DeepEqual(month.Status, d.Status) {
-		return ctrl.Result{RequeueAfter: d.Requeue}, nil
-	}
-	queueWait, waited := metrics.QueueWait(&month, now)
-	month.Status = d.Status
-	if err := r.Status().Update(ctx, &month); err != nil {
-		return ctrl.Result{}, ignoreConflict(err) // a conflicting pass is redone: nothing emitted, nothing counted
-	}
-	if created != nil {
-		r.Recorder.Eventf(&month, created, corev1.EventTypeNormal, attempt.EventJobCreated, "Create", "Created Job %s for attempt %d", created.Name, d.Start)
-		if waited {
-			metrics.AttemptStarted(&month, queueWait)
-		}
-	}
-	for _, e := range d.Events {
-		r.Recorder.Eventf(&month, nil, e.Type, e.Reason, e.Action, "%s", e.Note)
-	}
-	if d.Finished != "" {
-		metrics.AttemptFinished(&month)
-	}
-	log.FromContext(ctx).V(1).Info("Updated BackfillMonth status", "state", d.Status.State, "attempts", d.Status.Attempts)
 	return ctrl.Result{RequeueAfter: d.Requeue}, nil
 }
 
@@ -181,7 +194,18 @@ func (r *MonthReconciler) apply(ctx context.Context, m *v1alpha1.BackfillMonth, 
 }
 
 // start creates the Job of attempt d.Start. The admission must be fresh: a stale cache must
-// never start an attempt twice or one that was not admitted, so it is confirmed first.
+// never start an attempt twice or one that was not admitted, so it is confirmed first with
+// the one read around the cache a month costs.
+//
+// Why this read stays: without it, a cached month that still shows the admission the campaign
+// has since withdrawn (re-suspended) would create a Job whose status write then conflicts,
+// leaving a running attempt nobody admitted. Writing Processing first (its resourceVersion
+// proves the admission fresh) and creating the Job after would avoid the read but open another
+// hole: a crash between the two leaves a Processing month without a Job, which no later pass
+// can tell from a Job that vanished (the attempt is failed as JobVanished, spending an
+// attempt), unless the status recorded the Job's creation, which costs another write. The
+// deterministic Job name with AlreadyExists and the owner UID check below keep a repeated
+// pass (one whose status write was lost) from creating a second Job.
 func (r *MonthReconciler) start(ctx context.Context, m *v1alpha1.BackfillMonth, c *v1alpha1.BackfillCampaign, d *attempt.Decision) (*batchv1.Job, time.Duration, error) {
 	var fresh v1alpha1.BackfillMonth
 	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(m), &fresh); err != nil {
@@ -226,33 +250,130 @@ func (r *MonthReconciler) start(ctx context.Context, m *v1alpha1.BackfillMonth, 
 	return nil, 0, nil
 }
 
-// mirror writes the month's backfill_log row for the status about to be stored and records in
-// Mirrored whether it could; false means look again soon.
-func (r *MonthReconciler) mirror(ctx context.Context, m *v1alpha1.BackfillMonth, status *v1alpha1.BackfillMonthStatus) bool {
-	shown := m.DeepCopy()
-	shown.Status = *status
-	row := mirror.RowFor(shown)
-	if meta.IsStatusConditionTrue(status.Conditions, v1alpha1.ConditionMirrored) && reflect.DeepEqual(mirror.RowFor(m), row) {
+// claimMirrored marks a status about to be stored as mirrored unless the database is known to
+// be down: the row follows right after the write (mirror), and should it fail, the condition
+// turns False with the next write. So a healthy database costs no status write of its own.
+func claimMirrored(status *v1alpha1.BackfillMonthStatus, m *v1alpha1.BackfillMonth) {
+	if c := meta.FindStatusCondition(status.Conditions, v1alpha1.ConditionMirrored); c == nil || c.Status != metav1.ConditionFalse {
+		setCondition(&status.Conditions, m.Generation, v1alpha1.ConditionMirrored, metav1.ConditionTrue, v1alpha1.ReasonMirrored, "backfill_log holds this state")
+	}
+}
+
+// mirror brings the month's backfill_log row to m, a month as stored (the response of this
+// pass's status write, or the cached month when the pass wrote nothing), and corrects Mirrored
+// if it no longer says the truth; false means look again soon.
+//
+// The row is written only after the status it describes is stored, so no row describes a
+// state the API server never held, and nothing is read around the cache to find out. A cached
+// month older than the status this process last stored (its row differs from the one marked)
+// writes nothing: the watch event of that status brings another pass.
+func (r *MonthReconciler) mirror(ctx context.Context, key types.NamespacedName, m *v1alpha1.BackfillMonth) bool {
+	row := mirror.RowFor(m)
+	cond := meta.FindStatusCondition(m.Status.Conditions, v1alpha1.ConditionMirrored)
+	switch r.mirrorMarks.check(key, m.UID, row) {
+	case markStale:
+		return true
+	case markWritten:
+		if cond != nil && cond.Status == metav1.ConditionTrue {
+			return true
+		}
+		return r.setMirrored(ctx, m, metav1.ConditionTrue, v1alpha1.ReasonMirrored, "backfill_log holds this state")
+	}
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := r.Mirror.Upsert(wctx, row); err != nil {
+		log.FromContext(ctx).Info("Could not mirror BackfillMonth into backfill_log; will retry", "error", err.Error())
+		if cond == nil || cond.Status != metav1.ConditionFalse || cond.Reason != v1alpha1.ReasonDatabaseUnavailable {
+			r.setMirrored(ctx, m, metav1.ConditionFalse, v1alpha1.ReasonDatabaseUnavailable, "backfill_log not updated: "+err.Error())
+		}
+		return false
+	}
+	r.mirrorMarks.written(key, m.UID, row)
+	if cond != nil && cond.Status == metav1.ConditionTrue {
 		return true
 	}
-	// The row is written before the status update, which a pass computed from a stale cached
-	// month loses with a conflict; its row would then describe a state never stored, and the
-	// next pass (Mirrored already True for the stored state) would not rewrite it. So a pass
-	// that read an older month than the API server holds writes nothing: its status update
-	// will conflict as well, and the pass redone from the new month mirrors that.
-	var stored v1alpha1.BackfillMonth
-	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(m), &stored); err == nil && stored.ResourceVersion != m.ResourceVersion {
+	return r.setMirrored(ctx, m, metav1.ConditionTrue, v1alpha1.ReasonMirrored, "backfill_log holds this state")
+}
+
+// setMirrored stores the Mirrored condition alone (a database outage or its end); a conflict
+// means a newer month, whose pass sets it again.
+func (r *MonthReconciler) setMirrored(ctx context.Context, m *v1alpha1.BackfillMonth, s metav1.ConditionStatus, reason, msg string) bool {
+	setCondition(&m.Status.Conditions, m.Generation, v1alpha1.ConditionMirrored, s, reason, msg)
+	if err := r.Status().Update(ctx, m); err != nil {
+		log.FromContext(ctx).V(1).Info("Could not store the Mirrored condition; the next pass will", "error", err.Error())
 		return false
 	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := r.Mirror.Upsert(ctx, row); err != nil {
-		log.FromContext(ctx).Info("Could not mirror BackfillMonth into backfill_log; will retry", "error", err.Error())
-		setCondition(&status.Conditions, m.Generation, v1alpha1.ConditionMirrored, metav1.ConditionFalse, v1alpha1.ReasonDatabaseUnavailable, "backfill_log not updated: "+err.Error())
-		return false
+	return s == metav1.ConditionTrue
+}
+
+// mirrorMarks remembers, per month, the backfill_log row of the latest status this process
+// stored or found, and whether that row is written. Only this controller writes a month's
+// status, so a cached month whose row differs from the mark is older than what is stored. After
+// a restart nothing is marked and each month's row is written once more on its first pass:
+// the row of a status stored just before a crash is not lost.
+type mirrorMarks struct {
+	mu    sync.Mutex
+	marks map[types.NamespacedName]mirrorMark
+}
+
+type mirrorMark struct {
+	uid     types.UID
+	row     uint64 // hash of the row
+	written bool
+}
+
+type markState int
+
+const (
+	markUnwritten markState = iota // no mark, or the marked row is not written yet
+	markWritten
+	markStale
+)
+
+func rowHash(row mirror.Row) uint64 {
+	h := fnv.New64a()
+	_ = json.NewEncoder(h).Encode(row) // a Row always encodes
+	return h.Sum64()
+}
+
+// stored marks the row of a status this pass has just stored, not yet written.
+func (mm *mirrorMarks) stored(key types.NamespacedName, m *v1alpha1.BackfillMonth) {
+	mm.set(key, mirrorMark{uid: m.UID, row: rowHash(mirror.RowFor(m))})
+}
+
+// written marks row as written.
+func (mm *mirrorMarks) written(key types.NamespacedName, uid types.UID, row mirror.Row) {
+	mm.set(key, mirrorMark{uid: uid, row: rowHash(row), written: true})
+}
+
+func (mm *mirrorMarks) set(key types.NamespacedName, mark mirrorMark) {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	if mm.marks == nil {
+		mm.marks = map[types.NamespacedName]mirrorMark{}
 	}
-	setCondition(&status.Conditions, m.Generation, v1alpha1.ConditionMirrored, metav1.ConditionTrue, v1alpha1.ReasonMirrored, "backfill_log holds this state")
-	return true
+	mm.marks[key] = mark
+}
+
+func (mm *mirrorMarks) forget(key types.NamespacedName) {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	delete(mm.marks, key)
+}
+
+func (mm *mirrorMarks) check(key types.NamespacedName, uid types.UID, row mirror.Row) markState {
+	mm.mu.Lock()
+	mark, ok := mm.marks[key]
+	mm.mu.Unlock()
+	switch {
+	case !ok || mark.uid != uid:
+		return markUnwritten
+	case mark.row != rowHash(row):
+		return markStale
+	case mark.written:
+		return markWritten
+	}
+	return markUnwritten
 }
 
 // startedAt is when the current attempt started, by the operator's clock.

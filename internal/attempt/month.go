@@ -15,10 +15,10 @@ import (
 	"github.com/ooheynerds/backfill-operator/internal/textcut"
 )
 
-// Month event reasons.
+// Month event reasons: failures, stuck Jobs and reruns. Creating a Job and completing a month
+// emit none (the Job and the month's Ready condition say it; the campaign's PhaseCompleted and
+// CampaignCompleted events sum it up), so a month that succeeds costs no Event write.
 const (
-	EventJobCreated      = "JobCreated"
-	EventMonthCompleted  = "MonthCompleted"
 	EventAttemptFailed   = "AttemptFailed"
 	EventMonthFailed     = "MonthFailed"
 	EventStuckJobDeleted = "StuckJobDeleted"
@@ -307,8 +307,6 @@ func (d *decider) finish(res Result, failureReason string) {
 	s.Metrics = res.Metrics
 	s.LastError = ""
 	s.NextRetryAt = nil
-	d.event(corev1.EventTypeNormal, EventMonthCompleted, "Complete", "Completed attempt %d: %d books, %d ISBNs resolved (%s%%)",
-		s.Attempts, res.Metrics.BooksGenerated, res.Metrics.ISBNsResolved, res.Metrics.ResolutionRate)
 }
 
 // fail records a failed attempt: Retry with backoff (suspended until re-admitted), or Failed

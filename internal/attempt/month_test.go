@@ -74,7 +74,7 @@ func TestNext(t *testing.T) {
 			state: v1alpha1.MonthProcessing, reason: v1alpha1.ReasonPodWaiting, requeue: 5 * time.Minute, counted: 2, lastErr: "ErrImagePull: not found"},
 		"succeeded with result completes": {
 			month: Month{Status: processing(1)}, obs: Observation{Job: Verdict{Phase: JobSucceeded}, Report: ok()},
-			state: v1alpha1.MonthCompleted, reason: v1alpha1.ReasonCompleted, events: []string{EventMonthCompleted}, counted: 1, finished: v1alpha1.AttemptSucceeded},
+			state: v1alpha1.MonthCompleted, reason: v1alpha1.ReasonCompleted, counted: 1, finished: v1alpha1.AttemptSucceeded},
 		"succeeded, database down, no termination message: wait": {
 			month: Month{Status: processing(1)}, obs: Observation{Job: Verdict{Phase: JobSucceeded}, Report: Report{Unknown: true}},
 			state: v1alpha1.MonthProcessing, reason: v1alpha1.ReasonResultUnavailable, requeue: resultRetry, counted: 1},
@@ -129,7 +129,7 @@ func TestNext(t *testing.T) {
 			lastErr: "Job m-a3: slow", cause: v1alpha1.CauseRunningTooLong, finished: v1alpha1.AttemptFailed},
 		"vanished Job with a result in the database completes": {
 			month: Month{Status: processing(1)}, obs: Observation{Job: Verdict{Phase: JobMissing}, Report: ok()},
-			state: v1alpha1.MonthCompleted, reason: v1alpha1.ReasonCompleted, events: []string{EventMonthCompleted}, counted: 1, finished: v1alpha1.AttemptSucceeded},
+			state: v1alpha1.MonthCompleted, reason: v1alpha1.ReasonCompleted, counted: 1, finished: v1alpha1.AttemptSucceeded},
 		"vanished Job, database down: wait": {
 			month: Month{Status: processing(1)}, obs: Observation{Job: Verdict{Phase: JobMissing}, Report: Report{Unknown: true}},
 			state: v1alpha1.MonthProcessing, reason: v1alpha1.ReasonJobRunning, requeue: resultRetry, counted: 1},

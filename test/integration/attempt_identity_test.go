@@ -15,6 +15,7 @@ import (
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/controllers"
+	"github.com/ooheynerds/backfill-operator/internal/attempt"
 	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
 	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
@@ -206,7 +207,8 @@ func (w conflictingStatus) Update(ctx context.Context, obj client.Object, opts .
 }
 
 // A pass whose status write loses a conflict emits nothing; the pass redone from the fresh
-// month emits each event once.
+// month emits each event once. Starting an attempt emits none (the Job is the record), a
+// failed attempt one Warning.
 func TestMonthEventsOnceThroughConflicts(t *testing.T) {
 	ctx := context.Background()
 	ns, err := env.Namespace(ctx, "conflict")
@@ -235,8 +237,8 @@ func TestMonthEventsOnceThroughConflicts(t *testing.T) {
 	defer pool.Close()
 	if _, err := database.InsertAttempt(ctx, pool, database.Attempt{
 		AttemptKey: database.AttemptKey{Namespace: ns, Campaign: "ident", Year: 2020, Month: 3, MonthUID: string(got.UID), Attempt: 1},
-		Mode:       "Live", Outcome: database.OutcomeSucceeded, PromptVariant: "baseline", BooksRequested: 20, BooksGenerated: 20, ISBNsResolved: 19,
-		StartedAt: start, FinishedAt: start,
+		Mode:       "Live", Outcome: database.OutcomeFailed, Cause: string(v1alpha1.CauseBadAnswer), Error: "AllModelsRefused: nothing",
+		PromptVariant: "baseline", BooksRequested: 20, StartedAt: start, FinishedAt: start,
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -245,16 +247,16 @@ func TestMonthEventsOnceThroughConflicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := metav1.Now()
-	job.Status = batchv1.JobStatus{StartTime: &now, CompletionTime: &now, Succeeded: 1, Conditions: []batchv1.JobCondition{
-		{Type: batchv1.JobSuccessCriteriaMet, Status: corev1.ConditionTrue, LastTransitionTime: now},
-		{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, LastTransitionTime: now},
+	job.Status = batchv1.JobStatus{StartTime: &now, Failed: 1, Conditions: []batchv1.JobCondition{
+		{Type: batchv1.JobFailureTarget, Status: corev1.ConditionTrue, LastTransitionTime: now, Reason: "BackoffLimitExceeded"},
+		{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, LastTransitionTime: now, Reason: "BackoffLimitExceeded"},
 	}}
 	if err := env.Client.Status().Update(ctx, &job); err != nil {
 		t.Fatal(err)
 	}
 	armed = true
-	got = reconcileMonth(t, r, got) // completes; the first write of the outcome conflicts
-	if armed || got.Status.State != v1alpha1.MonthCompleted {
+	got = reconcileMonth(t, r, got) // fails the attempt; the first write of the outcome conflicts
+	if armed || got.Status.State != v1alpha1.MonthRetry {
 		t.Fatalf("armed %v state %s", armed, got.Status.State)
 	}
 	counts := map[string]int{}
@@ -262,7 +264,7 @@ func TestMonthEventsOnceThroughConflicts(t *testing.T) {
 		fields := strings.Fields(<-recorder.Events)
 		counts[fields[1]]++
 	}
-	if counts["JobCreated"] != 1 || counts["MonthCompleted"] != 1 {
-		t.Fatalf("events %v, want JobCreated and MonthCompleted once each", counts)
+	if len(counts) != 1 || counts[attempt.EventAttemptFailed] != 1 {
+		t.Fatalf("events %v, want AttemptFailed once and nothing else", counts)
 	}
 }
