@@ -123,7 +123,9 @@ func requests(rs []Request) []string {
 
 func TestDecide(t *testing.T) {
 	tok := Token(uid, "again")
-	asked := func(m *builders.MonthBuilder) *builders.MonthBuilder { return m.Annotation(v1alpha1.AnnotationRerun, tok) }
+	asked := func(m *builders.MonthBuilder) *builders.MonthBuilder {
+		return m.Annotation(v1alpha1.AnnotationRerun, tok)
+	}
 	f := func(y, m int32) *builders.MonthBuilder { return month("p", y, m, v1alpha1.MonthFailed) }
 	tests := map[string]struct {
 		spec     []v1alpha1.Rerun

@@ -12,8 +12,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
 	"github.com/ooheynerds/backfill-operator/internal/database"
+	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
 	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
 	"github.com/ooheynerds/backfill-operator/internal/dev/testenv"
 )

@@ -16,11 +16,11 @@ import (
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/internal/attemptjob"
-	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
 	"github.com/ooheynerds/backfill-operator/internal/database"
+	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
 	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
-	"github.com/ooheynerds/backfill-operator/internal/mirror"
 	"github.com/ooheynerds/backfill-operator/internal/dev/testenv"
+	"github.com/ooheynerds/backfill-operator/internal/mirror"
 )
 
 var jobs = attemptjob.Builder{Image: "backfill-operator:test", DatabaseSecret: &v1alpha1.SecretKeyRef{Name: "db", Key: "url"}}
