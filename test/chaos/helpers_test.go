@@ -135,12 +135,13 @@ func holds(t *testing.T, c *v1alpha1.BackfillCampaign, months int, allCompleted 
 	})
 }
 
-// ownAttempts counts a month's attempts that used up one of its maxAttempts (not those failed
-// from outside; see invariants).
+// ownAttempts counts a month's finished attempts that used up one of its maxAttempts (not
+// those failed from outside, see invariants, nor one still running: an attempt whose pod waits
+// on an image pull is judged when the pull grace ends).
 func ownAttempts(m *v1alpha1.BackfillMonth) int {
 	n := 0
 	for _, a := range m.Status.History {
-		if a.Reason != v1alpha1.FailureOutside {
+		if a.Outcome != v1alpha1.AttemptRunning && a.Reason != v1alpha1.FailureOutside {
 			n++
 		}
 	}
