@@ -1,6 +1,8 @@
 package plugin
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
@@ -105,8 +108,15 @@ func Preview(c *v1alpha1.BackfillCampaign, models int, now time.Time) render.Pla
 // fields are errors (as with server-side apply), and the checks the numbers depend on are made
 // here with the field named, since no API server validates a preview.
 func DecodeCampaignManifest(data []byte) (*v1alpha1.BackfillCampaign, error) {
+	docs, err := documents(data)
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) != 1 {
+		return nil, fmt.Errorf("want one BackfillCampaign, found %d YAML documents", len(docs))
+	}
 	var c v1alpha1.BackfillCampaign
-	if err := yaml.UnmarshalStrict(data, &c); err != nil {
+	if err := yaml.UnmarshalStrict(docs[0], &c); err != nil {
 		return nil, fmt.Errorf("not a BackfillCampaign manifest (one document): %w", err)
 	}
 	if c.Kind != "BackfillCampaign" || c.APIVersion != v1alpha1.GroupVersion.String() {
@@ -139,4 +149,32 @@ func DecodeCampaignManifest(data []byte) (*v1alpha1.BackfillCampaign, error) {
 		seen[p.Name] = true
 	}
 	return &c, nil
+}
+
+// documents splits a YAML stream into its non-empty documents.
+func documents(data []byte) ([][]byte, error) {
+	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	var docs [][]byte
+	for {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return docs, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(bytes.TrimSpace(stripComments(doc))) > 0 {
+			docs = append(docs, doc)
+		}
+	}
+}
+
+func stripComments(doc []byte) []byte {
+	var out []byte
+	for _, line := range bytes.Split(doc, []byte("\n")) {
+		if t := bytes.TrimSpace(line); len(t) > 0 && t[0] != '#' {
+			out = append(out, line...)
+		}
+	}
+	return out
 }

@@ -91,7 +91,7 @@ func Plan(w io.Writer, v PlanView) {
 	_ = tw.Flush()
 	fmt.Fprintln(w)
 	if len(e.FirstMonths) > 0 {
-		fmt.Fprintf(w, "Admission order (first %d): %s\n", len(e.FirstMonths), strings.Join(e.FirstMonths, ", "))
+		fmt.Fprintf(w, "Admission order, first %d:\n%s", len(e.FirstMonths), wrap(e.FirstMonths, "  ", 80))
 	}
 	for _, pp := range v.Phases() {
 		if pp.TooYoung > 0 {
@@ -127,4 +127,25 @@ func gateWords(g *v1alpha1.Gate) string {
 		return "-"
 	}
 	return strings.Join(parts, ",")
+}
+
+// wrap lays words out comma-separated in lines of at most width columns, each indented.
+func wrap(words []string, indent string, width int) string {
+	var b strings.Builder
+	line := indent
+	for i, word := range words {
+		if i < len(words)-1 {
+			word += ","
+		}
+		if line != indent && len(line)+1+len(word) > width {
+			b.WriteString(line + "\n")
+			line = indent
+		}
+		if line != indent {
+			line += " "
+		}
+		line += word
+	}
+	b.WriteString(line + "\n")
+	return b.String()
 }
