@@ -136,3 +136,12 @@ func ctxOf(cmd *cobra.Command) context.Context {
 	}
 	return context.Background()
 }
+
+// Run runs one kubectl-backfill command line in-process (for the demo and other tools that
+// show what the plugin shows without building it), e.g. Run(ctx, streams, "--kubeconfig", kc,
+// "-n", ns, "status", "alexandria").
+func Run(ctx context.Context, streams genericiooptions.IOStreams, args ...string) error {
+	cmd := NewCommand(Options{Streams: streams})
+	cmd.SetArgs(args)
+	return cmd.ExecuteContext(ctx)
+}
