@@ -1,6 +1,7 @@
 package plugin_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -12,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -27,6 +29,12 @@ var planNow = time.Date(2026, 12, 6, 1, 0, 0, 0, time.UTC)
 func TestPlanGolden(t *testing.T) {
 	r := runner{now: planNow}
 	golden(t, "plan", r.must(t, "plan", "-f", "testdata/campaign.yaml").out, false)
+
+	var out bytes.Buffer
+	if err := plugin.Run(context.Background(), genericiooptions.IOStreams{Out: &out, ErrOut: &out}, "plan", "-f", "testdata/campaign.yaml"); err != nil ||
+		!strings.HasPrefix(out.String(), "Plan for campaign alexandria: 312 months") {
+		t.Errorf("plugin.Run: %v\n%s", err, out.String())
+	}
 
 	data, err := os.ReadFile("testdata/campaign.yaml")
 	if err != nil {
