@@ -123,7 +123,7 @@ func monthAt(c *v1alpha1.BackfillCampaign, d plan.Month, i int, now time.Time) *
 	m.Spec.PromptVariant = d.PromptVariant
 	m.Status.LastError = lastError
 	if len(m.Status.History) > 0 {
-		m.Status.Metrics.ResolutionRate = gate.Percent(int64(m.Status.Metrics.ISBNsResolved), int64(m.Status.Metrics.BooksGenerated))
+		m.Status.Metrics.ResolutionRate = aggregate.Summarize(&c.Spec, []*v1alpha1.BackfillMonth{m}, now).Totals.ResolutionRate
 		last := &m.Status.History[len(m.Status.History)-1]
 		last.Message = lastError
 		m.Status.StartedAt = &last.StartedAt

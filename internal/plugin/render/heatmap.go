@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/gate"
+	"github.com/ooheynerds/backfill-operator/internal/aggregate"
 )
 
 // A heatmap cell is three characters wide; the glyph alone tells state and rate band, so the
@@ -77,7 +78,7 @@ func Heatmap(w io.Writer, campaign string, months []v1alpha1.BackfillMonth, st S
 		var b strings.Builder
 		fmt.Fprintf(&b, "%d  ", y)
 		var planned, finished int
-		var books, resolved int64
+		var year []*v1alpha1.BackfillMonth
 		for mo := int32(1); mo <= 12; mo++ {
 			m := byYM[[2]int32{y, mo}]
 			if m == nil {
@@ -88,15 +89,15 @@ func Heatmap(w io.Writer, campaign string, months []v1alpha1.BackfillMonth, st S
 				if m.EffectiveState().Finished() {
 					finished++
 				}
-				books += int64(m.Status.Metrics.BooksGenerated)
-				resolved += int64(m.Status.Metrics.ISBNsResolved)
+				year = append(year, m)
 			}
 			b.WriteByte(' ')
 		}
 		if planned > 0 {
 			rate := "-"
-			if books > 0 {
-				rate = gate.Percent(resolved, books)
+			// the operator's own fold, so the row's rate is formatted as the status's
+			if t := aggregate.Summarize(&v1alpha1.BackfillCampaignSpec{}, year, time.Time{}).Totals; t.BooksGenerated > 0 {
+				rate = t.ResolutionRate
 			}
 			fmt.Fprintf(&b, " %5s %6s", fmt.Sprintf("%d/%d", finished, planned), rate)
 		}
