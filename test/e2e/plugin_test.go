@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,8 +18,8 @@ import (
 
 // TestPluginEndToEnd drives the built kubectl-backfill binary, through kubectl's own plugin
 // mechanism where it matters, against a campaign the whole system ran: months that failed in a
-// provider outage show up in status, heatmap and months, a rerun asks for them again, and logs
-// reads a worker's log through the pods/log API.
+// provider outage show up in status, heatmap and months, a rerun after the outage completes
+// them, and logs reads a worker's log through the pods/log API.
 func TestPluginEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "kubectl-backfill")
@@ -88,6 +89,24 @@ func TestPluginEndToEnd(t *testing.T) {
 			if m.Annotations[plugin.AnnotationRerun] == "" {
 				t.Errorf("%s has no rerun token", m.Name)
 			}
+		}
+		// the operator honours the token: with the outage over, each month runs once more,
+		// continuing its attempt numbering and keeping the failed attempt in its history
+		eventually(t, 3*time.Minute, "the rerun months to complete", func() (bool, string) {
+			done, seen := true, ""
+			for _, m := range listMonths(t, ns, c.Name) {
+				seen += fmt.Sprintf("%s %s attempts=%d; ", m.Name, m.Status.State, m.Status.Attempts)
+				done = done && m.Status.State == v1alpha1.MonthCompleted
+			}
+			return done, seen
+		})
+		for _, m := range listMonths(t, ns, c.Name) {
+			if m.Status.Attempts != 2 || len(m.Status.History) != 2 || m.Status.History[0].Outcome != v1alpha1.AttemptFailed {
+				t.Errorf("%s after its rerun: attempts %d, history %+v; want attempt 2 after the failed attempt 1", m.Name, m.Status.Attempts, m.Status.History)
+			}
+		}
+		if out := run(t, "status", c.Name, "-n", ns); !strings.Contains(out, "2 completed, 0 failed") {
+			t.Errorf("status after the rerun:\n%s", out)
 		}
 	})
 	// Needs the pod runner to serve pods/log (the runtime track's work): until it does, the API
