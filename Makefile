@@ -102,8 +102,9 @@ bench-e2e: control-plane ## The deployed configuration measured from outside (au
 ##@ Build and run
 
 .PHONY: build
-build: ## Build the product binary (manager, worker) and the development binary (fakes, local cluster, pod runner, demo).
+build: ## Build the product binary (manager, worker), the kubectl plugin (kubectl-backfill) and the development binary (fakes, local cluster, pod runner, demo).
 	$(GOBUILD) -o $(BIN)/backfill-operator ./cmd/backfill-operator
+	$(GOBUILD) -o $(BIN)/kubectl-backfill ./cmd/kubectl-backfill
 	$(GOBUILD) -o $(BIN)/backfill-dev ./cmd/backfill-dev
 
 .PHONY: release-tool

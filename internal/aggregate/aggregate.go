@@ -129,12 +129,10 @@ func Progress(c v1alpha1.MonthCounts) string {
 func Estimate(spec *v1alpha1.BackfillCampaignSpec, s Summary, models int, next []string, now time.Time) (v1alpha1.PlanEstimate, time.Time) {
 	var e v1alpha1.PlanEstimate
 	var days float64
-	for i, p := range spec.Phases {
+	for i, d := range PhaseDays(spec, s) {
 		c := s.Phases[i].Months
-		remaining := c.Total - c.Completed - c.Failed
-		e.MonthsRemaining += remaining
-		notStarted := c.Pending
-		days += float64(notStarted) / float64(p.MonthsPerDay)
+		e.MonthsRemaining += c.Total - c.Completed - c.Failed
+		days += d
 	}
 	e.Days = int32(math.Ceil(days))
 	e.LLMCalls = int64(e.MonthsRemaining) * int64(models)
