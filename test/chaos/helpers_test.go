@@ -160,3 +160,27 @@ func sumCalls(m *v1alpha1.BackfillMonth) int32 {
 	}
 	return n
 }
+
+// monthCounts counts a campaign's months by state from the months themselves: the campaign's
+// own counts are written at most every few seconds, and a fault must begin at a moment the
+// months are really in.
+func monthCounts(t *testing.T, ns, campaign string) v1alpha1.MonthCounts {
+	t.Helper()
+	var cm v1alpha1.MonthCounts
+	for _, m := range listMonths(t, ns, campaign) {
+		cm.Total++
+		switch m.EffectiveState() {
+		case v1alpha1.MonthPending:
+			cm.Pending++
+		case v1alpha1.MonthProcessing:
+			cm.Processing++
+		case v1alpha1.MonthRetry:
+			cm.Retry++
+		case v1alpha1.MonthCompleted:
+			cm.Completed++
+		case v1alpha1.MonthFailed:
+			cm.Failed++
+		}
+	}
+	return cm
+}

@@ -104,7 +104,7 @@ func TestDeletedCampaignLeavesNoActiveRows(t *testing.T) {
 		return n, err
 	}
 	eventually(t, 2*time.Minute, "months to run and be mirrored unfinished", func() (bool, string) {
-		cm := getCampaign(t, ns, c.Name).Status.Months
+		cm := monthCounts(t, ns, c.Name)
 		n, err := unfinished()
 		return cm.Processing > 0 && n > 0, fmt.Sprintf("%+v; %d unfinished rows (%v)", cm, n, err)
 	})

@@ -30,7 +30,7 @@ func TestManagerKilledRepeatedly(t *testing.T) {
 	var killedAt []string
 	for len(killedAt) < 5 {
 		time.Sleep(time.Duration(200+rng.IntN(1500)) * time.Millisecond)
-		cm := getCampaign(t, ns, c.Name).Status.Months
+		cm := monthCounts(t, ns, c.Name)
 		if cm.Total > 0 && cm.Completed+cm.Failed == cm.Total {
 			t.Fatalf("the campaign finished after only %d kills (%v): it is too short for this test", len(killedAt), killedAt)
 		}
@@ -98,13 +98,13 @@ func TestLeaderFailover(t *testing.T) {
 	for kill := 0; kill < 2; kill++ {
 		first := leader()
 		eventually(t, time.Minute, "the leader to admit work", func() (bool, string) {
-			cm := getCampaign(t, ns, c.Name).Status.Months
+			cm := monthCounts(t, ns, c.Name)
 			return cm.Processing > 0, fmt.Sprintf("%+v", cm)
 		})
 		replicas[first].Kill()
 		start(first) // back as a follower; the lease is the other's once it expires
 		next := leader()
-		if cm := getCampaign(t, ns, c.Name).Status.Months; cm.Completed == cm.Total {
+		if cm := monthCounts(t, ns, c.Name); cm.Completed == cm.Total {
 			t.Fatalf("the campaign finished before failover %d: it is too short for this test", kill+1)
 		}
 		t.Logf("failover %d: the leader (%s) was killed, now %s leads", kill+1, first, next)

@@ -19,10 +19,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/yaml"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
@@ -70,6 +72,9 @@ until it completes, prints a summary and stops everything (also on Ctrl-C).
 With GEMINI_API_KEY, XAI_API_KEY or ISBNDB_API_KEY set, that provider is the real service.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// the plugin's commands run in this process; their client would otherwise complain
+			// that controller-runtime's logger was never set
+			ctrllog.SetLogger(logr.Discard())
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			o.Out = cmd.OutOrStdout()
@@ -172,7 +177,19 @@ func Run(ctx context.Context, o Options) (err error) {
 		return err
 	}
 	say("campaign finished in %s", time.Since(start).Round(time.Second))
-	return summarize(ctx, o.Out, sys, final, months)
+	if err := summarize(ctx, o.Out, sys, final, months); err != nil {
+		return err
+	}
+	for _, args := range [][]string{{"status", campaign.Name}, {"heatmap", campaign.Name}} {
+		if err := kubectlBackfill(ctx, sys, o.Out, say, args...); err != nil {
+			return err
+		}
+	}
+	if o.Keys[localsystem.KeyGemini] != "" || o.Keys[localsystem.KeyXAI] != "" {
+		say("rerun demonstration skipped: it injects an outage into the fake models, and a real one is configured")
+		return nil
+	}
+	return demonstrateRerun(ctx, sys, o.Out, say, 3*time.Minute)
 }
 
 // LoadCampaign reads a BackfillCampaign manifest.
@@ -248,10 +265,8 @@ func watch(ctx context.Context, sys *localsystem.System, name string, o Options,
 		printProgress(o.Out, c, list.Items)
 		for _, p := range c.Status.Phases {
 			if p.State == v1alpha1.PhaseAwaitingApproval && !approved[p.Name] {
-				say("phase %s awaits approval: approving it (kubectl -n %s patch bfc %s --type merge -p '{\"spec\":{\"approvedPhases\":[\"%s\"]}}')", p.Name, Namespace, name, p.Name)
-				patch := client.MergeFrom(c.DeepCopy())
-				c.Spec.ApprovedPhases = append(c.Spec.ApprovedPhases, p.Name)
-				if err := sys.Client.Patch(ctx, c, patch); err != nil {
+				say("phase %s awaits approval: approving it", p.Name)
+				if err := kubectlBackfill(ctx, sys, o.Out, say, "approve", name, p.Name); err != nil {
 					return nil, nil, fmt.Errorf("approving phase %s: %w", p.Name, err)
 				}
 				approved[p.Name] = true
