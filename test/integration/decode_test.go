@@ -32,7 +32,11 @@ func TestUninterpretableCampaignAffectsOnlyItself(t *testing.T) {
 
 	good := builders.MakeCampaign("good", "").Phase("p", 2020, 2020, 5, 2).Months(1, 2).
 		Deadlines(10*time.Minute, time.Hour).Database("db", "url").Obj()
-	s := newSim(t, good, goodOutcome)
+	goodNS, err := env.Namespace(ctx, "rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSimIn(t, goodNS, good, goodOutcome, badNS) // one manager sees both
 	s.waitForJobs(1)
 	s.until("good", 20, "the good campaign completes", func(c *v1alpha1.BackfillCampaign) bool {
 		return c.Status.Months.Completed == 2

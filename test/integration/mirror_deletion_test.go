@@ -83,7 +83,7 @@ func TestMirrorRepairedAtStartAfterDeletionsWhileDown(t *testing.T) {
 	if err := mirror.Upsert(ctx, pool, mirror.RowFor(live)); err != nil {
 		t.Fatal(err)
 	}
-	mgr, err := env.StartManager(ctx, testenv.ManagerOptions{DatabaseURL: dbURL, Jobs: jobs})
+	mgr, err := env.StartManager(ctx, testenv.ManagerOptions{DatabaseURL: dbURL, Jobs: jobs, WatchNamespaces: []string{ns}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	clocktesting "k8s.io/utils/clock/testing"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -29,8 +30,10 @@ func newSim(t *testing.T, c *v1alpha1.BackfillCampaign, outcomeOf func(*v1alpha1
 	return newSimIn(t, ns, c, outcomeOf)
 }
 
-// newSimIn is newSim in an existing namespace.
-func newSimIn(t *testing.T, ns string, c *v1alpha1.BackfillCampaign, outcomeOf func(*v1alpha1.BackfillMonth, int) outcome) *sim {
+// newSimIn is newSim in an existing namespace. Its manager watches that namespace and the
+// others named in also, nothing else: what other tests left in the shared API server is not
+// its business (and would land in its backfill_log).
+func newSimIn(t *testing.T, ns string, c *v1alpha1.BackfillCampaign, outcomeOf func(*v1alpha1.BackfillMonth, int) outcome, also ...string) *sim {
 	t.Helper()
 	ctx := context.Background()
 	dbURL := localpg.NewDatabase(t)
@@ -40,7 +43,7 @@ func newSimIn(t *testing.T, ns string, c *v1alpha1.BackfillCampaign, outcomeOf f
 	}
 	t.Cleanup(pool.Close)
 	clock := clocktesting.NewFakeClock(start)
-	mgr, err := env.StartManager(ctx, testenv.ManagerOptions{Clock: clock, DatabaseURL: dbURL, Jobs: jobs})
+	mgr, err := env.StartManager(ctx, testenv.ManagerOptions{Clock: clock, DatabaseURL: dbURL, Jobs: jobs, WatchNamespaces: append([]string{ns}, also...)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,8 +131,9 @@ func TestGateBlocksBelowThresholdUntilTheSpecChanges(t *testing.T) {
 
 	// the user lowers the bar in Git; the campaign moves on
 	cur := s.campaign("gated")
+	before := cur.DeepCopy()
 	cur.Spec.Phases[0].Gate.MinResolutionRate = ptr.To[int32](85)
-	if err := s.c.Update(s.ctx, cur); err != nil {
+	if err := s.c.Patch(s.ctx, cur, client.MergeFrom(before)); err != nil {
 		t.Fatal(err)
 	}
 	done := s.until("gated", 40, "the campaign to complete", func(c *v1alpha1.BackfillCampaign) bool {
@@ -158,8 +162,9 @@ func TestManualApprovalLivesInTheSpec(t *testing.T) {
 		t.Fatalf("%d months of an unapproved phase admitted", n)
 	}
 	cur := s.campaign("approval")
+	before := cur.DeepCopy()
 	cur.Spec.ApprovedPhases = []string{"history"}
-	if err := s.c.Update(s.ctx, cur); err != nil {
+	if err := s.c.Patch(s.ctx, cur, client.MergeFrom(before)); err != nil {
 		t.Fatal(err)
 	}
 	s.until("approval", 30, "the campaign to complete after approval", func(c *v1alpha1.BackfillCampaign) bool {
@@ -204,9 +209,9 @@ func TestSuspendStopsAdmissionAndResumeContinues(t *testing.T) {
 	if r := meta.FindStatusCondition(s.campaign("pause").Status.Conditions, v1alpha1.ConditionReady); r == nil || r.Reason != v1alpha1.ReasonSuspended {
 		t.Errorf("Ready = %+v, want reason Suspended", r)
 	}
-	cur := s.campaign("pause")
-	cur.Spec.Suspend = false
-	if err := s.c.Update(s.ctx, cur); err != nil {
+	// a merge patch, as kubectl does: the manager writes the campaign's status meanwhile
+	resume := client.RawPatch(types.MergePatchType, []byte(`{"spec":{"suspend":false}}`))
+	if err := s.c.Patch(s.ctx, s.campaign("pause"), resume); err != nil {
 		t.Fatal(err)
 	}
 	s.until("pause", 30, "the campaign to complete after resuming", func(c *v1alpha1.BackfillCampaign) bool {

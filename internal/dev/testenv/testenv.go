@@ -105,6 +105,10 @@ type ManagerOptions struct {
 	// CoalesceMonthEvents overrides how long month events wait before a campaign pass; zero
 	// keeps the short delay tests use (20ms). Benchmarks set controllers.DefaultCoalesce.
 	CoalesceMonthEvents time.Duration
+	// WatchNamespaces restricts the manager to these namespaces (see manager.Options), so a
+	// test's manager neither reconciles nor mirrors what other tests left in the shared API
+	// server.
+	WatchNamespaces []string
 }
 
 // StartManager starts the operator's manager against the environment.
@@ -121,7 +125,7 @@ func (e *Env) StartManager(ctx context.Context, o ManagerOptions) (*Manager, err
 	}
 	mgr, closeDB, err := manager.New(ctx, cfg, manager.Options{
 		MetricsAddr: "0", ProbeAddr: "0", DatabaseURL: o.DatabaseURL, Jobs: o.Jobs, Clock: o.Clock,
-		CoalesceMonthEvents: coalesce, SkipNameValidation: true,
+		CoalesceMonthEvents: coalesce, SkipNameValidation: true, WatchNamespaces: o.WatchNamespaces,
 	})
 	if err != nil {
 		cancel()
