@@ -33,12 +33,13 @@ func KeyOf(title, author string) Key {
 // letters ("℡" -> "TEL") and lower-casing can produce decomposable letters, so the steps are
 // repeated until stable; that keeps NormalizeTitle idempotent.
 func fold(s string) string {
-	s = foldLetters.Replace(s)
 	for range 4 {
 		var b strings.Builder
 		b.Grow(len(s))
 		var base rune
-		for _, r := range norm.NFKD.String(s) {
+		// the letters are spelled out on every round: a dropped mark can reveal one ("ǣ" is
+		// "æ" with a macron, filed as "ae")
+		for _, r := range norm.NFKD.String(foldLetters.Replace(s)) {
 			if unicode.Is(unicode.Mn, r) {
 				if droppable(base, r) {
 					continue
