@@ -104,16 +104,25 @@ func words(s string) []string {
 	s = fold(s)
 	var b strings.Builder
 	b.Grow(len(s))
+	inWord := false // the last rune written belongs to a word
 	for _, r := range s {
 		switch {
 		case r == '&':
 			b.WriteString(" and ")
+			inWord = false
 		case isApostrophe(r):
-		case unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r):
-			// Marks that fold kept belong to their letter (Thai tones, Indic vowel signs).
+		case unicode.IsMark(r):
+			// Marks that fold kept belong to their letter (Thai tones, Indic vowel signs); one
+			// whose base was not a letter goes with it, or a second pass would see it bare.
+			if inWord {
+				b.WriteRune(r)
+			}
+		case unicode.IsLetter(r) || unicode.IsNumber(r):
 			b.WriteRune(r)
+			inWord = true
 		default:
 			b.WriteByte(' ')
+			inWord = false
 		}
 	}
 	return strings.Fields(b.String())
