@@ -1,13 +1,9 @@
 package chaos
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"net/http"
 	"sort"
 	"strings"
 	"testing"
@@ -17,7 +13,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/dev/fakes"
 	"github.com/ooheynerds/backfill-operator/internal/dev/invariants"
 	"github.com/ooheynerds/backfill-operator/internal/dev/localsystem"
 )
@@ -43,36 +38,6 @@ func create(t *testing.T, obj client.Object) {
 	if err := sys.Client.Create(context.Background(), obj); err != nil {
 		t.Fatalf("creating %T %s: %v", obj, obj.GetName(), err)
 	}
-}
-
-// setFaults changes the fakes' faults and clears them when the test ends.
-func setFaults(t *testing.T, faults map[string]fakes.Faults) {
-	t.Helper()
-	put := func(f map[string]fakes.Faults) error {
-		body, _ := json.Marshal(f)
-		req, _ := http.NewRequest(http.MethodPut, sys.Fakes.URL()+"/_fake/faults", bytes.NewReader(body))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("PUT /_fake/faults: %s", resp.Status)
-		}
-		return nil
-	}
-	if err := put(faults); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		clear := map[string]fakes.Faults{}
-		for name := range faults {
-			clear[name] = fakes.Faults{}
-		}
-		if err := put(clear); err != nil {
-			t.Errorf("clearing faults: %v", err)
-		}
-	})
 }
 
 // eventually polls cond every 250ms until it holds or timeout passes; on timeout the test

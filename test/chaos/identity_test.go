@@ -22,14 +22,14 @@ func TestRecreatedMonthSendsRealRequests(t *testing.T) {
 	c := sys.Campaign(ns, "recreate", localsystem.Phase("only", 2011, 3, 3, 1))
 	c.Spec.Retry.MaxAttempts = 1
 	func() {
-		setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {Outage: true}, fakes.ProviderXAI: {Outage: true}})
+		sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {Outage: true}, fakes.ProviderXAI: {Outage: true}})
 		create(t, c)
 		eventually(t, 2*time.Minute, "the month to fail", func() (bool, string) {
 			ms := listMonths(t, ns, c.Name)
 			return len(ms) == 1 && ms[0].Status.State == v1alpha1.MonthFailed, fmt.Sprintf("%d months", len(ms))
 		})
 	}()
-	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {}, fakes.ProviderXAI: {}})
+	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {}, fakes.ProviderXAI: {}})
 
 	old := listMonths(t, ns, c.Name)[0]
 	before := calls()
@@ -93,7 +93,7 @@ func TestReappliedCampaignRunsAgain(t *testing.T) {
 
 // A campaign is deleted mid-run: backfill_log keeps no unfinished row of its months.
 func TestDeletedCampaignLeavesNoActiveRows(t *testing.T) {
-	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 5000}})
+	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 5000}})
 	ns := newNamespace(t, "delrun", localsystem.NamespaceOptions{})
 	c := sys.Campaign(ns, "delrun", localsystem.Phase("only", 2009, 1, 4, 2))
 	create(t, c)

@@ -13,7 +13,7 @@ import (
 // PostgreSQL is down for much longer than the retry backoff: the outage is the system's, not
 // the months', so every month still ends Completed.
 func TestPostgresDownLongerThanBackoff(t *testing.T) {
-	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 1500}})
+	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 1500}})
 	ns := newNamespace(t, "pgdown", localsystem.NamespaceOptions{})
 	c := sys.Campaign(ns, "pgdown", localsystem.Phase("only", 2016, 1, 12, 3))
 	c.Spec.Retry.MaxAttempts = 2 // backoff 1–2s: many attempts would be admitted into the outage
@@ -51,7 +51,7 @@ func TestPostgresDownLongerThanBackoff(t *testing.T) {
 // kube-apiserver is stopped while workers run (some finish during the outage) and started
 // again: the pod runner records their ends, the manager catches up, nothing runs twice.
 func TestAPIServerRestart(t *testing.T) {
-	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 1500}})
+	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 1500}})
 	ns := newNamespace(t, "apirestart", localsystem.NamespaceOptions{})
 	c := sys.Campaign(ns, "apirestart", localsystem.Phase("only", 2012, 1, 6, 3))
 	create(t, c)

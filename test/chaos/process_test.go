@@ -20,7 +20,7 @@ import (
 // model's answers failing, and started again each time.
 func TestManagerKilledRepeatedly(t *testing.T) {
 	// Workers take a second or two, so kills land while Jobs run, finish and get admitted.
-	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 1500, JitterMS: 500, ErrorRate: 0.2}})
+	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 1500, JitterMS: 500, ErrorRate: 0.2}})
 	ns := newNamespace(t, "sigkill", localsystem.NamespaceOptions{})
 	c := sys.Campaign(ns, "sigkill", localsystem.Phase("first", 2017, 1, 4, 2), localsystem.Phase("second", 2017, 5, 8, 2))
 	c.Spec.Retry.MaxAttempts = 5
@@ -91,7 +91,7 @@ func TestLeaderFailover(t *testing.T) {
 		return found
 	}
 
-	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 1500, JitterMS: 500}})
+	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 1500, JitterMS: 500}})
 	ns := newNamespace(t, "failover", localsystem.NamespaceOptions{})
 	c := sys.Campaign(ns, "failover", localsystem.Phase("only", 2013, 1, 8, 2))
 	create(t, c)
@@ -115,7 +115,7 @@ func TestLeaderFailover(t *testing.T) {
 // Pods are deleted while their workers run: each is a failed attempt, retried by a new Job,
 // and no month stays Processing.
 func TestPodsDeletedMidRun(t *testing.T) {
-	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 20000}})
+	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 20000}})
 	ns := newNamespace(t, "podgone", localsystem.NamespaceOptions{})
 	c := sys.Campaign(ns, "podgone", localsystem.Phase("only", 2015, 1, 3, 3))
 	create(t, c)
@@ -146,7 +146,7 @@ func TestPodsDeletedMidRun(t *testing.T) {
 		return failed == 3, fmt.Sprintf("%d of %d months have a failed attempt 1", failed, len(ms))
 	})
 	// The provider answers promptly again: the retries complete the months.
-	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {}})
+	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {}})
 	holds(t, c, 3, true, 3*time.Minute)
 	for _, m := range listMonths(t, ns, c.Name) {
 		if m.Status.Attempts < 2 {

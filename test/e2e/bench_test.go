@@ -41,7 +41,7 @@ func (tl *timeline) stamp(m map[string]time.Time, name string) {
 // models answering after latency, and returns what the watch saw.
 func runTimed(b *testing.B, months, concurrency int32, latency time.Duration) *timeline {
 	b.Helper()
-	setFaults(b, map[string]fakes.Faults{
+	sys.InjectFaults(b, map[string]fakes.Faults{
 		fakes.ProviderGemini: {LatencyMS: int(latency.Milliseconds())},
 		fakes.ProviderXAI:    {LatencyMS: int(latency.Milliseconds())},
 	})

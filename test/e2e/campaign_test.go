@@ -67,7 +67,7 @@ func TestMultiPhaseCampaignCompletes(t *testing.T) {
 // ends Failed after its last attempt, with the reason in its status (kubectl's wide output) and
 // in backfill_log.error_message.
 func TestWorkerFailureRetriedThenFailed(t *testing.T) {
-	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {Outage: true}, fakes.ProviderXAI: {Outage: true}})
+	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {Outage: true}, fakes.ProviderXAI: {Outage: true}})
 	ns := newNamespace(t, "outage", localsystem.NamespaceOptions{})
 	c := newCampaign(ns, "outage", phase("only", 2018, 3, 3, 1))
 	c.Spec.Retry.MaxAttempts = 2
@@ -158,7 +158,7 @@ func TestPodThatNeverStartsFailsAtOnceWithoutUsingAttempts(t *testing.T) {
 // Deleting a campaign while it runs removes its months, Jobs and pods through Kubernetes'
 // garbage collector (owner references), nothing left behind.
 func TestDeletingCampaignCollectsMonthsAndJobs(t *testing.T) {
-	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 5000}})
+	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 5000}})
 	ns := newNamespace(t, "gc", localsystem.NamespaceOptions{})
 	c := newCampaign(ns, "gc", phase("only", 2014, 1, 4, 2))
 	create(t, c)

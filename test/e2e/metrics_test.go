@@ -33,7 +33,7 @@ func TestMetricsScrape(t *testing.T) {
 	if _, err := os.Stat(promtool); err != nil {
 		t.Fatalf("bin/promtool is missing: run hack/build-promtool.sh (make test does): %v", err)
 	}
-	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 1000}})
+	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 1000}})
 	ns := newNamespace(t, "metrics", localsystem.NamespaceOptions{})
 	c := newCampaign(ns, "watched", phase("validate", 2016, 1, 2, 1), phase("bulk", 2016, 3, 4, 2))
 	create(t, c)

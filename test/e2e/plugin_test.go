@@ -39,7 +39,7 @@ func TestPluginEndToEnd(t *testing.T) {
 		return stdout.String()
 	}
 
-	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {Outage: true}, fakes.ProviderXAI: {Outage: true}})
+	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {Outage: true}, fakes.ProviderXAI: {Outage: true}})
 	ns := newNamespace(t, "plugin", localsystem.NamespaceOptions{})
 	c := newCampaign(ns, "outage", phase("validate", 2019, 1, 2, 2))
 	c.Spec.Retry.MaxAttempts = 1
@@ -50,7 +50,7 @@ func TestPluginEndToEnd(t *testing.T) {
 			t.Fatalf("%s ended %s during the outage, want Failed", m.Name, m.Status.State)
 		}
 	}
-	setFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {}, fakes.ProviderXAI: {}})
+	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {}, fakes.ProviderXAI: {}})
 
 	t.Run("status", func(t *testing.T) {
 		out := run(t, "status", c.Name, "-n", ns)
