@@ -64,7 +64,16 @@ func Observe(job *batchv1.Job, pods []corev1.Pod, started, now time.Time, d Dead
 	}
 	waitingSince := started
 	for _, c := range job.Status.Conditions {
-		if c.Type == batchv1.JobSuspended && c.Status == corev1.ConditionFalse && c.LastTransitionTime.After(waitingSince) {
+		if c.Type != batchv1.JobSuspended {
+			continue
+		}
+		if c.Status == corev1.ConditionTrue {
+			// Resumed (spec.suspend is false) but the Job controller has not recorded it yet:
+			// the resume is happening now, however long the Job was held.
+			recheck := now.Add(d.Pending)
+			return attempt.Verdict{Phase: attempt.JobWaiting, Message: "Job is being resumed", Recheck: &recheck}
+		}
+		if c.LastTransitionTime.After(waitingSince) {
 			waitingSince = c.LastTransitionTime.Time
 		}
 	}

@@ -62,6 +62,11 @@ func TestObserve(t *testing.T) {
 		"running too long":               {job: job(ready), now: created.Add(70 * time.Minute), phase: attempt.JobRunningTooLong, msg: "attempt ran past its running deadline of 1h0m0s"},
 		"suspended never times out":      {job: job(suspend), now: created.Add(48 * time.Hour), phase: attempt.JobWaiting, msg: "Job is suspended"},
 		"pending clock starts at resume": {job: job(cond(batchv1.JobSuspended, corev1.ConditionFalse, "Resumed", created.Add(5*time.Hour))), now: created.Add(5*time.Hour + 9*time.Minute), phase: attempt.JobWaiting},
+		"pending deadline counts from resume": {job: job(cond(batchv1.JobSuspended, corev1.ConditionFalse, "Resumed", created.Add(5*time.Hour))), now: created.Add(5*time.Hour + 10*time.Minute),
+			phase: attempt.JobPendingTooLong, msg: "no pod of the Job started within the pending deadline of 10m0s"},
+		// Kueue unsuspends the Job; the Job controller flips its Suspended condition a moment later.
+		"resumed, not yet recorded by the Job controller": {job: job(cond(batchv1.JobSuspended, corev1.ConditionTrue, "JobSuspended", created)), now: created.Add(5 * time.Hour),
+			phase: attempt.JobWaiting, msg: "Job is being resumed"},
 		"missing secret fails at once": {job: job(), pods: waiting(WaitingCreateContainerConfigError, `secret "llm" not found`, 0), now: created.Add(time.Second),
 			phase: attempt.JobBlocked, msg: `CreateContainerConfigError: secret "llm" not found`, cause: v1alpha1.CauseSecretMissing},
 		"missing key fails at once": {job: job(), pods: waiting(WaitingCreateContainerConfigError, `couldn't find key gemini in Secret books/llm`, 0), now: created.Add(time.Second),
