@@ -64,12 +64,16 @@ control-plane: ## Build (once) etcd, kube-apiserver and kube-controller-manager 
 promtool: ## Build (once) promtool from the Prometheus module into bin/promtool.
 	hack/build-promtool.sh
 
+.PHONY: kueue
+kueue: ## Build (once) the Kueue manager v0.17.0 and copy its CRDs and webhooks into bin/kueue (the e2e test of queued campaigns).
+	hack/build-kueue.sh
+
 .PHONY: test-rules
 test-rules: promtool ## promtool check/test of the alerts, and the dashboard's queries.
 	go test $(GO_TEST_FLAGS) -run 'Rules|Alert|Dashboard|Exported' ./internal/metrics/
 
 .PHONY: test
-test: control-plane promtool ## All tests: unit, integration (real API server + PostgreSQL), end-to-end, brief fuzzing.
+test: control-plane promtool kueue ## All tests: unit, integration (real API server + PostgreSQL), end-to-end, brief fuzzing.
 	go test $(GO_TEST_FLAGS) ./...
 	$(MAKE) fuzz
 
@@ -82,7 +86,7 @@ test-chaos: control-plane ## Fault injection on the whole local system (part of 
 	go test $(GO_TEST_FLAGS) -v ./test/chaos/...
 
 .PHONY: test-e2e
-test-e2e: control-plane promtool build ## End-to-end tests on a local control plane with the pod runner.
+test-e2e: control-plane promtool kueue build ## End-to-end tests on a local control plane with the pod runner.
 	go test $(GO_TEST_FLAGS) -v ./test/e2e/...
 
 .PHONY: fuzz
