@@ -126,6 +126,59 @@ func randomSerial() *big.Int {
 	return serial
 }
 
+// WebhookCerts are a webhook server's certificates as a Secret of certificate-rotation tools
+// (OPA's cert-controller, which Kueue uses) holds them: a CA with an RSA key in PKCS #1, as those
+// tools read it back, and a serving certificate it signed; all PEM.
+type WebhookCerts struct {
+	CA, CAKey, Cert, Key []byte
+}
+
+// NewWebhookCerts makes a CA named caName (its DNS name too, which such tools verify) and a
+// serving certificate valid for serviceDNS and 127.0.0.1: a webhook server run out of cluster
+// is dialled on loopback but its tools check the certificate against its Service's name.
+func NewWebhookCerts(caName, serviceDNS string) (WebhookCerts, error) {
+	caKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return WebhookCerts{}, err
+	}
+	now := time.Now()
+	caTemplate := &x509.Certificate{
+		SerialNumber: randomSerial(), Subject: pkix.Name{CommonName: caName, Organization: []string{caName}},
+		DNSNames:  []string{caName},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(10 * 365 * 24 * time.Hour),
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		IsCA:     true, BasicConstraintsValid: true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTemplate, caTemplate, &caKey.PublicKey, caKey)
+	if err != nil {
+		return WebhookCerts{}, fmt.Errorf("self-signing webhook CA %q: %w", caName, err)
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return WebhookCerts{}, err
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return WebhookCerts{}, err
+	}
+	der, err := x509.CreateCertificate(rand.Reader, &x509.Certificate{
+		SerialNumber: randomSerial(), Subject: pkix.Name{CommonName: serviceDNS},
+		DNSNames: []string{serviceDNS}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(365 * 24 * time.Hour),
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}, ca, &key.PublicKey, caKey)
+	if err != nil {
+		return WebhookCerts{}, fmt.Errorf("signing serving certificate for %q: %w", serviceDNS, err)
+	}
+	return WebhookCerts{
+		CA:    pemBlock("CERTIFICATE", caDER),
+		CAKey: pemBlock("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(caKey)),
+		Cert:  pemBlock("CERTIFICATE", der),
+		Key:   pemBlock("RSA PRIVATE KEY", x509.MarshalPKCS1PrivateKey(key)),
+	}, nil
+}
+
 // writeFiles writes each name → content under dir with owner-only permissions,
 // since several of them are private keys.
 func writeFiles(dir string, files map[string][]byte) error {

@@ -509,8 +509,11 @@ func (c *Cluster) controllerManagerHealthy(ctx context.Context) error {
 	return nil
 }
 
-func etcdHealthy(ctx context.Context, etcdURL string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, etcdURL+"/health", nil)
+func etcdHealthy(ctx context.Context, etcdURL string) error { return GetOK(ctx, etcdURL+"/health") }
+
+// GetOK fails unless a plain GET of url answers 200 OK: a health or readiness check over loopback.
+func GetOK(ctx context.Context, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
@@ -520,7 +523,7 @@ func etcdHealthy(ctx context.Context, etcdURL string) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("health returned %s", resp.Status)
+		return fmt.Errorf("%s returned %s", url, resp.Status)
 	}
 	return nil
 }

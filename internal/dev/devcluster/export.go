@@ -36,3 +36,6 @@ func (p *Process) Stop(grace time.Duration) { p.p.stop(grace) }
 
 // LogPath is the process's log file.
 func (p *Process) LogPath() string { return p.p.logPath }
+
+// FreePorts returns n distinct loopback ports that were free a moment ago.
+func FreePorts(n int) ([]int, error) { return freePorts(n) }

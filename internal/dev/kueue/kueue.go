@@ -17,8 +17,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -47,6 +45,7 @@ const (
 	Namespace          = "kueue-system"
 	webhookServiceName = "kueue-webhook-service"
 	webhookSecretName  = "kueue-webhook-server-cert"
+	caName             = "kueue-ca"
 	mutatingName       = "kueue-mutating-webhook-configuration"
 	validatingName     = "kueue-validating-webhook-configuration"
 )
@@ -100,19 +99,19 @@ func Start(ctx context.Context, o Options) (k *Kueue, err error) {
 	if err := os.MkdirAll(certDir, 0o700); err != nil {
 		return nil, err
 	}
-	ports, err := freePorts(2)
+	ports, err := devcluster.FreePorts(2)
 	if err != nil {
 		return nil, err
 	}
 	webhookPort, healthPort := ports[0], ports[1]
 	webhookURL := "https://127.0.0.1:" + strconv.Itoa(webhookPort)
 
-	certs, err := newCerts(webhookServiceName + "." + Namespace + ".svc")
+	certs, err := devcluster.NewWebhookCerts(caName, webhookServiceName+"."+Namespace+".svc")
 	if err != nil {
 		return nil, err
 	}
 	// What the kubelet would mount from the Secret.
-	for name, data := range map[string][]byte{"tls.crt": certs.certPEM, "tls.key": certs.keyPEM} {
+	for name, data := range map[string][]byte{"tls.crt": certs.Cert, "tls.key": certs.Key} {
 		if err := os.WriteFile(filepath.Join(certDir, name), data, 0o600); err != nil {
 			return nil, err
 		}
@@ -126,7 +125,7 @@ func Start(ctx context.Context, o Options) (k *Kueue, err error) {
 	}()
 
 	logf("installing Kueue's CRDs, namespace %s, certificate Secret and webhooks (served at %s)", Namespace, webhookURL)
-	if err := installCRDs(ctx, o.Client, filepath.Join(o.BinDir, "config", "crd"), webhookURL+"/convert", certs.caPEM); err != nil {
+	if err := installCRDs(ctx, o.Client, filepath.Join(o.BinDir, "config", "crd"), webhookURL+"/convert", certs.CA); err != nil {
 		return k, err
 	}
 	if err := createIfMissing(ctx, o.Client, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: Namespace}}); err != nil {
@@ -135,13 +134,13 @@ func Start(ctx context.Context, o Options) (k *Kueue, err error) {
 	secret := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: Namespace, Name: webhookSecretName},
 		Data: map[string][]byte{
-			"ca.crt": certs.caPEM, "ca.key": certs.caKeyPEM, "tls.crt": certs.certPEM, "tls.key": certs.keyPEM,
+			"ca.crt": certs.CA, "ca.key": certs.CAKey, "tls.crt": certs.Cert, "tls.key": certs.Key,
 		},
 	}
 	if err := createIfMissing(ctx, o.Client, secret); err != nil {
 		return k, err
 	}
-	if err := installWebhooks(ctx, o.Client, filepath.Join(o.BinDir, "config", "webhook", "manifests.yaml"), webhookURL, certs.caPEM); err != nil {
+	if err := installWebhooks(ctx, o.Client, filepath.Join(o.BinDir, "config", "webhook", "manifests.yaml"), webhookURL, certs.CA); err != nil {
 		return k, err
 	}
 
@@ -155,7 +154,7 @@ func Start(ctx context.Context, o Options) (k *Kueue, err error) {
 		return k, err
 	}
 	readyz := "http://127.0.0.1:" + strconv.Itoa(healthPort) + "/readyz"
-	if err := k.process.WaitUntil(ctx, func(ctx context.Context) error { return httpOK(ctx, readyz) }); err != nil {
+	if err := k.process.WaitUntil(ctx, func(ctx context.Context) error { return devcluster.GetOK(ctx, readyz) }); err != nil {
 		return k, fmt.Errorf("waiting for Kueue to be ready: %w", err)
 	}
 	logf("Kueue is ready")
@@ -298,24 +297,8 @@ func installWebhooks(ctx context.Context, c client.Client, manifests, baseURL st
 	if err != nil {
 		return fmt.Errorf("reading Kueue's webhook manifests (hack/build-kueue.sh copies them): %w", err)
 	}
-	clientConfig := func(cc admissionv1.WebhookClientConfig) (admissionv1.WebhookClientConfig, error) {
-		if cc.Service == nil || cc.Service.Path == nil {
-			return cc, errors.New("a Kueue webhook without a service path")
-		}
-		url := baseURL + *cc.Service.Path
-		return admissionv1.WebhookClientConfig{URL: &url, CABundle: caPEM}, nil
-	}
-	served := func(rules []admissionv1.RuleWithOperations) bool {
-		for _, r := range rules {
-			for _, g := range r.APIGroups {
-				if servedGroups[g] {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	var mutating, validating int
+	mutating := &admissionv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: mutatingName}}
+	validating := &admissionv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: validatingName}}
 	for _, doc := range bytes.Split(data, []byte("\n---")) {
 		var meta metav1.TypeMeta
 		if err := yaml.Unmarshal(doc, &meta); err != nil {
@@ -327,45 +310,53 @@ func installWebhooks(ctx context.Context, c client.Client, manifests, baseURL st
 			if err := yaml.Unmarshal(doc, &in); err != nil {
 				return err
 			}
-			out := &admissionv1.MutatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: mutatingName}}
-			for _, w := range in.Webhooks {
-				if !served(w.Rules) {
-					continue
-				}
-				if w.ClientConfig, err = clientConfig(w.ClientConfig); err != nil {
-					return err
-				}
-				out.Webhooks = append(out.Webhooks, w)
-			}
-			mutating = len(out.Webhooks)
-			if err := createIfMissing(ctx, c, out); err != nil {
-				return err
-			}
+			mutating.Webhooks, err = servedByURL(in.Webhooks, baseURL, caPEM, func(w *admissionv1.MutatingWebhook) (*admissionv1.WebhookClientConfig, []admissionv1.RuleWithOperations) {
+				return &w.ClientConfig, w.Rules
+			})
 		case "ValidatingWebhookConfiguration":
 			var in admissionv1.ValidatingWebhookConfiguration
 			if err := yaml.Unmarshal(doc, &in); err != nil {
 				return err
 			}
-			out := &admissionv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: validatingName}}
-			for _, w := range in.Webhooks {
-				if !served(w.Rules) {
-					continue
-				}
-				if w.ClientConfig, err = clientConfig(w.ClientConfig); err != nil {
-					return err
-				}
-				out.Webhooks = append(out.Webhooks, w)
-			}
-			validating = len(out.Webhooks)
-			if err := createIfMissing(ctx, c, out); err != nil {
-				return err
-			}
+			validating.Webhooks, err = servedByURL(in.Webhooks, baseURL, caPEM, func(w *admissionv1.ValidatingWebhook) (*admissionv1.WebhookClientConfig, []admissionv1.RuleWithOperations) {
+				return &w.ClientConfig, w.Rules
+			})
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", manifests, err)
 		}
 	}
-	if mutating == 0 || validating == 0 {
-		return fmt.Errorf("%s: %d mutating and %d validating webhooks for Jobs and Kueue's kinds, want both", manifests, mutating, validating)
+	if len(mutating.Webhooks) == 0 || len(validating.Webhooks) == 0 {
+		return fmt.Errorf("%s: %d mutating and %d validating webhooks for Jobs and Kueue's kinds, want both", manifests, len(mutating.Webhooks), len(validating.Webhooks))
 	}
-	return nil
+	if err := createIfMissing(ctx, c, mutating); err != nil {
+		return err
+	}
+	return createIfMissing(ctx, c, validating)
+}
+
+// servedByURL keeps the webhooks of servedGroups, each dialled at baseURL + its Service path.
+func servedByURL[W any](in []W, baseURL string, caPEM []byte, parts func(*W) (*admissionv1.WebhookClientConfig, []admissionv1.RuleWithOperations)) ([]W, error) {
+	var out []W
+	for i := range in {
+		cc, rules := parts(&in[i])
+		served := false
+		for _, r := range rules {
+			for _, g := range r.APIGroups {
+				served = served || servedGroups[g]
+			}
+		}
+		if !served {
+			continue
+		}
+		if cc.Service == nil || cc.Service.Path == nil {
+			return nil, errors.New("a Kueue webhook without a Service path")
+		}
+		url := baseURL + *cc.Service.Path
+		*cc = admissionv1.WebhookClientConfig{URL: &url, CABundle: caPEM}
+		out = append(out, in[i])
+	}
+	return out, nil
 }
 
 func createIfMissing(ctx context.Context, c client.Client, obj client.Object) error {
@@ -377,41 +368,6 @@ func createIfMissing(ctx context.Context, c client.Client, obj client.Object) er
 
 // caBundle is a []byte field as unstructured objects carry it: base64, as in JSON.
 func caBundle(caPEM []byte) string { return base64.StdEncoding.EncodeToString(caPEM) }
-
-func httpOK(ctx context.Context, url string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s: %s", url, resp.Status)
-	}
-	return nil
-}
-
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}
 
 // Queues is what Kueue needs to admit a namespace's Jobs: one ResourceFlavor, a ClusterQueue
 // whose quota is Quota of that flavor, and a LocalQueue pointing at it.
@@ -475,28 +431,31 @@ func (q Queues) Release(ctx context.Context, c client.Client) error {
 	return nil
 }
 
-// Active reports whether Kueue considers the ClusterQueue and LocalQueue usable (their Active
-// condition), with what it says otherwise.
-func (q Queues) Active(ctx context.Context, c client.Client) (bool, string) {
-	var msgs []string
+// Ready reports whether Kueue has taken the queues in: the ClusterQueue Active, or, when Held,
+// inactive for no reason but being stopped; and the LocalQueue Active unless Held. Otherwise it
+// says what Kueue reports.
+func (q Queues) Ready(ctx context.Context, c client.Client) (bool, string) {
+	var seen []string
 	for _, o := range []*unstructured.Unstructured{object(gvClusterQueue, "", q.Name, nil), object(gvLocalQueue, q.Namespace, q.Name, nil)} {
 		if err := c.Get(ctx, client.ObjectKeyFromObject(o), o); err != nil {
 			return false, err.Error()
 		}
 		conds, _, _ := unstructured.NestedSlice(o.Object, "status", "conditions")
-		active := false
+		var status, reason any
 		for _, cond := range conds {
-			m, _ := cond.(map[string]any)
-			if m["type"] == "Active" {
-				active = m["status"] == "True"
-				msgs = append(msgs, fmt.Sprintf("%s %s: %v %v", o.GetKind(), o.GetName(), m["reason"], m["message"]))
+			if m, _ := cond.(map[string]any); m["type"] == "Active" {
+				status, reason = m["status"], m["reason"]
+				seen = append(seen, fmt.Sprintf("%s %s Active=%v (%v: %v)", o.GetKind(), o.GetName(), status, reason, m["message"]))
 			}
 		}
-		if !active {
-			return false, strings.Join(msgs, "; ")
+		switch {
+		case !q.Held && status != "True":
+			return false, strings.Join(seen, "; ")
+		case q.Held && o.GetKind() == gvClusterQueue.Kind && (status != "False" || reason != "Stopped"):
+			return false, strings.Join(seen, "; ")
 		}
 	}
-	return true, strings.Join(msgs, "; ")
+	return true, strings.Join(seen, "; ")
 }
 
 func object(gvk schema.GroupVersionKind, ns, name string, spec map[string]any) *unstructured.Unstructured {
