@@ -65,8 +65,7 @@ var servedGroups = map[string]bool{"kueue.x-k8s.io": true, "batch": true}
 
 // Options configures Start.
 type Options struct {
-	// BinDir holds manager and config/ as hack/build-kueue.sh leaves them (default
-	// <repo>/bin/kueue is the caller's to resolve).
+	// BinDir holds manager and config/ as hack/build-kueue.sh leaves them (<repo>/bin/kueue).
 	BinDir string
 	// Dir receives the configuration, certificates and kueue.log.
 	Dir string
@@ -128,7 +127,7 @@ func Start(ctx context.Context, o Options) (k *Kueue, err error) {
 	if err := installCRDs(ctx, o.Client, filepath.Join(o.BinDir, "config", "crd"), webhookURL+"/convert", certs.CA); err != nil {
 		return k, err
 	}
-	if err := createIfMissing(ctx, o.Client, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: Namespace}}); err != nil {
+	if err := createOrReplace(ctx, o.Client, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: Namespace}}); err != nil {
 		return k, err
 	}
 	secret := &corev1.Secret{
@@ -137,7 +136,7 @@ func Start(ctx context.Context, o Options) (k *Kueue, err error) {
 			"ca.crt": certs.CA, "ca.key": certs.CAKey, "tls.crt": certs.Cert, "tls.key": certs.Key,
 		},
 	}
-	if err := createIfMissing(ctx, o.Client, secret); err != nil {
+	if err := createOrReplace(ctx, o.Client, secret); err != nil {
 		return k, err
 	}
 	if err := installWebhooks(ctx, o.Client, filepath.Join(o.BinDir, "config", "webhook", "manifests.yaml"), webhookURL, certs.CA); err != nil {
@@ -253,7 +252,7 @@ func installCRDs(ctx context.Context, c client.Client, dir, convertURL string, c
 				return err
 			}
 		}
-		if err := createIfMissing(ctx, c, crd); err != nil {
+		if err := createOrReplace(ctx, c, crd); err != nil {
 			return err
 		}
 		names = append(names, crd.GetName())
@@ -329,10 +328,10 @@ func installWebhooks(ctx context.Context, c client.Client, manifests, baseURL st
 	if len(mutating.Webhooks) == 0 || len(validating.Webhooks) == 0 {
 		return fmt.Errorf("%s: %d mutating and %d validating webhooks for Jobs and Kueue's kinds, want both", manifests, len(mutating.Webhooks), len(validating.Webhooks))
 	}
-	if err := createIfMissing(ctx, c, mutating); err != nil {
+	if err := createOrReplace(ctx, c, mutating); err != nil {
 		return err
 	}
-	return createIfMissing(ctx, c, validating)
+	return createOrReplace(ctx, c, validating)
 }
 
 // servedByURL keeps the webhooks of servedGroups, each dialled at baseURL + its Service path.
@@ -359,8 +358,18 @@ func servedByURL[W any](in []W, baseURL string, caPEM []byte, parts func(*W) (*a
 	return out, nil
 }
 
-func createIfMissing(ctx context.Context, c client.Client, obj client.Object) error {
-	if err := c.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
+// createOrReplace creates obj, or replaces what a previous start left (another port, other
+// certificates).
+func createOrReplace(ctx context.Context, c client.Client, obj client.Object) error {
+	err := c.Create(ctx, obj)
+	if apierrors.IsAlreadyExists(err) {
+		existing := obj.DeepCopyObject().(client.Object)
+		if err = c.Get(ctx, client.ObjectKeyFromObject(obj), existing); err == nil {
+			obj.SetResourceVersion(existing.GetResourceVersion())
+			err = c.Update(ctx, obj)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("creating %T %s: %w", obj, obj.GetName(), err)
 	}
 	return nil
