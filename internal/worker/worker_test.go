@@ -18,6 +18,7 @@ import (
 	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/dev/fakes"
 	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/dev/testdb"
 	"github.com/ooheynerds/backfill-operator/internal/llm"
 	"github.com/ooheynerds/backfill-operator/internal/merge"
 	"github.com/ooheynerds/backfill-operator/internal/resolve"
@@ -56,12 +57,7 @@ func newEnv(t testing.TB, opts fakes.Options) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	url := localpg.NewDatabase(t)
-	pool, err := database.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	url, pool := testdb.New(t)
 	return &env{t: t, srv: srv, pool: pool, dbURL: url}
 }
 

@@ -29,18 +29,9 @@ import (
 func TestNamespacedManagerNeedsOnlyItsNamespacesRights(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	watched, err := env.Namespace(ctx, "watched")
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := env.Namespace(ctx, "other")
-	if err != nil {
-		t.Fatal(err)
-	}
-	home, err := env.Namespace(ctx, "operator")
-	if err != nil {
-		t.Fatal(err)
-	}
+	watched := env.NewNamespace(t, "watched")
+	other := env.NewNamespace(t, "other")
+	home := env.NewNamespace(t, "operator")
 
 	// The generated rules, as config/rbac/role.yaml has them, bound in the watched namespace only.
 	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "rbac", "role.yaml"))

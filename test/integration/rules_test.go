@@ -13,9 +13,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
-	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/dev/testdb"
 	"github.com/ooheynerds/backfill-operator/internal/dev/testenv"
 )
 
@@ -23,10 +22,7 @@ import (
 // returns a simulator for it.
 func newSim(t *testing.T, c *v1alpha1.BackfillCampaign, outcomeOf func(*v1alpha1.BackfillMonth, int) outcome) *sim {
 	t.Helper()
-	ns, err := env.Namespace(context.Background(), "rules")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns := env.NewNamespace(t, "rules")
 	return newSimIn(t, ns, c, outcomeOf)
 }
 
@@ -36,12 +32,7 @@ func newSim(t *testing.T, c *v1alpha1.BackfillCampaign, outcomeOf func(*v1alpha1
 func newSimIn(t *testing.T, ns string, c *v1alpha1.BackfillCampaign, outcomeOf func(*v1alpha1.BackfillMonth, int) outcome, also ...string) *sim {
 	t.Helper()
 	ctx := context.Background()
-	dbURL := localpg.NewDatabase(t)
-	pool, err := database.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	dbURL, pool := testdb.New(t)
 	clock := clocktesting.NewFakeClock(start)
 	mgr, err := env.StartManager(ctx, testenv.ManagerOptions{Clock: clock, DatabaseURL: dbURL, Jobs: jobs, WatchNamespaces: append([]string{ns}, also...)})
 	if err != nil {
@@ -311,10 +302,7 @@ func TestJobHeldSuspendedByAQueueIsLeftAlone(t *testing.T) {
 
 func TestNameCollisionIsRefusedNotAdopted(t *testing.T) {
 	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "collide")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns := env.NewNamespace(t, "collide")
 	// someone else's month already holds a name the campaign would use
 	squatter := builders.MakeMonth("other", ns, "p", 2020, 1).Obj()
 	squatter.Name = "mine-2020-01"
@@ -345,10 +333,7 @@ func TestNameCollisionIsRefusedNotAdopted(t *testing.T) {
 
 func TestOrphanedMonthIsAdoptedWithItsHistory(t *testing.T) {
 	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "adopt")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns := env.NewNamespace(t, "adopt")
 	// a month this campaign left behind (deleted with --cascade=orphan), already completed
 	orphan := builders.MakeMonth("again", ns, "p", 2020, 1).Obj()
 	orphan.Status = v1alpha1.BackfillMonthStatus{}

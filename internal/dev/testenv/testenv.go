@@ -123,6 +123,16 @@ func (e *Env) Namespace(ctx context.Context, prefix string) (string, error) {
 	return ns.Name, nil
 }
 
+// NewNamespace is Namespace for a test or benchmark, which fails when it cannot be created.
+func (e *Env) NewNamespace(t testing.TB, prefix string) string {
+	t.Helper()
+	ns, err := e.Namespace(context.Background(), prefix)
+	if err != nil {
+		t.Fatalf("creating a namespace: %v", err)
+	}
+	return ns
+}
+
 // Manager is a running operator manager that a test can stop (as a crash would) and restart.
 type Manager struct {
 	cancel context.CancelFunc
