@@ -13,12 +13,11 @@ import (
 // dates ("McCarthy, Cormac, 1933-"); `isbn` is a list, sometimes hyphenated, mixing 10 and 13.
 
 func (s *Server) archiveFake() fake {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /advancedsearch.php", s.archiveSearch)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeText(w, http.StatusNotFound, "text/html", "<html><body><h1>Item cannot be found.</h1></body></html>")
-	})
-	return fake{name: SourceArchive, handler: mux, fail: htmlFailures(http.StatusBadGateway)}
+	return fake{name: SourceArchive, fail: htmlFailures(http.StatusBadGateway),
+		routes: map[string]http.HandlerFunc{"GET /advancedsearch.php": s.archiveSearch},
+		notFound: func(w http.ResponseWriter, _ *http.Request) {
+			writeText(w, http.StatusNotFound, "text/html", "<html><body><h1>Item cannot be found.</h1></body></html>")
+		}}
 }
 
 func (s *Server) archiveSearch(w http.ResponseWriter, r *http.Request) {

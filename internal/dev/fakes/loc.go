@@ -15,12 +15,11 @@ import (
 // identifier[@type='isbn']; CQL dc.title / dc.creator / bath.isbn.
 
 func (s *Server) locFake() fake {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /lcdb", s.locSearch)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeText(w, http.StatusNotFound, "text/html", "<html><body><h1>404 Not Found</h1></body></html>")
-	})
-	return fake{name: SourceLOC, handler: mux, fail: htmlFailures(http.StatusInternalServerError),
+	return fake{name: SourceLOC, fail: htmlFailures(http.StatusInternalServerError),
+		routes: map[string]http.HandlerFunc{"GET /lcdb": s.locSearch},
+		notFound: func(w http.ResponseWriter, _ *http.Request) {
+			writeText(w, http.StatusNotFound, "text/html", "<html><body><h1>404 Not Found</h1></body></html>")
+		},
 		diagnostic: func(w http.ResponseWriter) {
 			locDiagnostic(w, "1", "General system error", "database connection lost")
 		}}
