@@ -494,7 +494,16 @@ func (c *Cluster) controllerManagerHealthy(ctx context.Context) error {
 	// The controller-manager serves a self-signed certificate of its own; the
 	// check is only "is it up", over loopback.
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.kcmHealthURL, nil)
+	return getOK(ctx, client, c.kcmHealthURL)
+}
+
+func etcdHealthy(ctx context.Context, etcdURL string) error {
+	return getOK(ctx, http.DefaultClient, etcdURL+"/health")
+}
+
+// getOK is a health check: a GET of url that succeeds only with 200 OK.
+func getOK(ctx context.Context, client *http.Client, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
@@ -504,23 +513,7 @@ func (c *Cluster) controllerManagerHealthy(ctx context.Context) error {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("healthz returned %s", resp.Status)
-	}
-	return nil
-}
-
-func etcdHealthy(ctx context.Context, etcdURL string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, etcdURL+"/health", nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("health returned %s", resp.Status)
+		return fmt.Errorf("%s returned %s", url, resp.Status)
 	}
 	return nil
 }
