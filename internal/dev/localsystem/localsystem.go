@@ -309,9 +309,15 @@ func (s *System) ManagerExited() (bool, error) {
 	if s.manager == nil {
 		return false, nil
 	}
+	return exited(s.managerEnd)
+}
+
+// exited peeks at how a process ended (what its Wait returned, into end): whether it has, and
+// how, leaving the answer in end for the next look.
+func exited(end chan error) (bool, error) {
 	select {
-	case err := <-s.managerEnd:
-		s.managerEnd <- err
+	case err := <-end:
+		end <- err
 		return true, err
 	default:
 		return false, nil

@@ -46,15 +46,7 @@ func (r *Replica) Kill() {
 }
 
 // Exited reports whether the replica has ended, and how.
-func (r *Replica) Exited() (bool, error) {
-	select {
-	case err := <-r.end:
-		r.end <- err
-		return true, err
-	default:
-		return false, nil
-	}
-}
+func (r *Replica) Exited() (bool, error) { return exited(r.end) }
 
 // Leading reports whether this run of the replica has acquired the leader lease (its log says
 // so; a replica keeps the lease until it dies or cannot renew it, and then exits).
