@@ -90,12 +90,7 @@ func rerunIn(name string, state v1alpha1.RerunState) func(*v1alpha1.BackfillCamp
 // setReruns replaces spec.reruns, as a user applying a new version of the campaign would.
 func (w *rerunWorld) setReruns(campaign string, reruns ...v1alpha1.Rerun) {
 	w.t.Helper()
-	c := w.campaign(campaign)
-	patch := client.MergeFrom(c.DeepCopy())
-	c.Spec.Reruns = reruns
-	if err := w.c.Patch(w.ctx, c, patch); err != nil {
-		w.t.Fatal(err)
-	}
+	w.editSpec(campaign, func(c *v1alpha1.BackfillCampaign) { c.Spec.Reruns = reruns })
 }
 
 func (w *rerunWorld) month(campaign string, year, month int32) *v1alpha1.BackfillMonth {

@@ -121,12 +121,7 @@ func TestGateBlocksBelowThresholdUntilTheSpecChanges(t *testing.T) {
 	}
 
 	// the user lowers the bar in Git; the campaign moves on
-	cur := s.campaign("gated")
-	before := cur.DeepCopy()
-	cur.Spec.Phases[0].Gate.MinResolutionRate = ptr.To[int32](85)
-	if err := s.c.Patch(s.ctx, cur, client.MergeFrom(before)); err != nil {
-		t.Fatal(err)
-	}
+	s.editSpec("gated", func(c *v1alpha1.BackfillCampaign) { c.Spec.Phases[0].Gate.MinResolutionRate = ptr.To[int32](85) })
 	done := s.until("gated", 40, "the campaign to complete", func(c *v1alpha1.BackfillCampaign) bool {
 		return meta.IsStatusConditionTrue(c.Status.Conditions, v1alpha1.ConditionReady)
 	})
@@ -152,12 +147,7 @@ func TestManualApprovalLivesInTheSpec(t *testing.T) {
 	if n := admittedIn(s, "history"); n != 0 {
 		t.Fatalf("%d months of an unapproved phase admitted", n)
 	}
-	cur := s.campaign("approval")
-	before := cur.DeepCopy()
-	cur.Spec.ApprovedPhases = []string{"history"}
-	if err := s.c.Patch(s.ctx, cur, client.MergeFrom(before)); err != nil {
-		t.Fatal(err)
-	}
+	s.editSpec("approval", func(c *v1alpha1.BackfillCampaign) { c.Spec.ApprovedPhases = []string{"history"} })
 	s.until("approval", 30, "the campaign to complete after approval", func(c *v1alpha1.BackfillCampaign) bool {
 		return meta.IsStatusConditionTrue(c.Status.Conditions, v1alpha1.ConditionReady)
 	})
