@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+	"github.com/ooheynerds/backfill-operator/internal/dev/fakes"
 	"github.com/ooheynerds/backfill-operator/internal/dev/invariants"
 	"github.com/ooheynerds/backfill-operator/internal/dev/localsystem"
 )
@@ -86,6 +87,20 @@ func waitFinished(t testing.TB, ns, name string, wantMonths int, timeout time.Du
 		return len(months) == wantMonths && finished == wantMonths && int(cm.Completed+cm.Failed) == wantMonths && cm.Total == int32(wantMonths), seen
 	})
 	return c, months
+}
+
+// runInModelOutage runs a campaign "outage" of one phase in a new namespace while both
+// language models are down (until the test ends or clears the faults), so that each of its
+// months fails after maxAttempts, and returns the namespace, the campaign and its finished months.
+func runInModelOutage(t testing.TB, prefix string, p v1alpha1.Phase, maxAttempts int32, months int) (string, *v1alpha1.BackfillCampaign, []v1alpha1.BackfillMonth) {
+	t.Helper()
+	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {Outage: true}, fakes.ProviderXAI: {Outage: true}})
+	ns := newNamespace(t, prefix, localsystem.NamespaceOptions{})
+	c := newCampaign(ns, "outage", p)
+	c.Spec.Retry.MaxAttempts = maxAttempts
+	create(t, c)
+	_, finished := waitFinished(t, ns, c.Name, months, 3*time.Minute)
+	return ns, c, finished
 }
 
 func readyReason(c *v1alpha1.BackfillCampaign) string {
