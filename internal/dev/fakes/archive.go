@@ -30,24 +30,14 @@ func (s *Server) archiveSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	title, creator, rest := solrFields(q, "title", "creator")
 	_, isbn, _ := solrFields(q, "title", "isbn")
-	var books []*Book
-	if strings.TrimSpace(isbn) != "" {
-		if b, ok := s.catalog.lookupKnown(SourceArchive, strings.TrimSpace(isbn)); ok {
-			books = []*Book{b}
-		}
-	} else {
-		// mediatype:texts and other field filters in rest are accepted and ignored.
-		free := []string{}
-		for _, f := range strings.Fields(rest) {
-			if !strings.Contains(f, ":") {
-				free = append(free, f)
-			}
-		}
-		qq := query{title: title, author: creator, text: strings.Join(free, " ")}
-		if !qq.empty() {
-			books = s.catalog.search(SourceArchive, qq)
+	// mediatype:texts and other field filters in rest are accepted and ignored.
+	free := []string{}
+	for _, f := range strings.Fields(rest) {
+		if !strings.Contains(f, ":") {
+			free = append(free, f)
 		}
 	}
+	books := s.catalog.find(SourceArchive, strings.TrimSpace(isbn), query{title: title, author: creator, text: strings.Join(free, " ")})
 	fields := v["fl[]"]
 	if len(fields) == 0 && v.Get("fl") != "" {
 		fields = strings.Split(v.Get("fl"), ",")

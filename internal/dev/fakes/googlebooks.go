@@ -117,14 +117,7 @@ func (s *Server) googleBooksSearch(w http.ResponseWriter, r *http.Request) {
 		startIndex = si
 	}
 	qq, isbn := parseGoogleQuery(q)
-	var books []*Book
-	if isbn != "" {
-		if b, ok := s.catalog.lookupKnown(SourceGoogleBooks, isbn); ok {
-			books = []*Book{b}
-		}
-	} else {
-		books = s.catalog.search(SourceGoogleBooks, qq)
-	}
+	books := s.catalog.find(SourceGoogleBooks, isbn, qq)
 	out := map[string]any{"kind": "books#volumes", "totalItems": len(books)}
 	if startIndex < len(books) {
 		var items []map[string]any

@@ -145,14 +145,7 @@ func (s *Server) isbndbSearchIndex(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := r.URL.Query()
-	var books []*Book
-	if isbn := firstNonEmpty(v.Get("isbn13"), v.Get("isbn")); isbn != "" {
-		if b, ok := s.catalog.lookupKnown(SourceISBNdb, isbn); ok {
-			books = []*Book{b}
-		}
-	} else {
-		books = s.catalog.search(SourceISBNdb, query{title: v.Get("text"), author: v.Get("author")})
-	}
+	books := s.catalog.find(SourceISBNdb, firstNonEmpty(v.Get("isbn13"), v.Get("isbn")), query{title: v.Get("text"), author: v.Get("author")})
 	page, ok := isbndbPage(w, r, books)
 	if !ok {
 		return

@@ -70,14 +70,7 @@ func (s *Server) locSearch(w http.ResponseWriter, r *http.Request) {
 			isbn = val
 		}
 	}
-	var books []*Book
-	if isbn != "" {
-		if b, ok := s.catalog.lookupKnown(SourceLOC, isbn); ok {
-			books = []*Book{b}
-		}
-	} else {
-		books = s.catalog.search(SourceLOC, q)
-	}
+	books := s.catalog.find(SourceLOC, isbn, q)
 	var sb strings.Builder
 	sb.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	sb.WriteString(`<zs:searchRetrieveResponse xmlns:zs="http://www.loc.gov/zing/srw/"><zs:version>1.1</zs:version>`)

@@ -57,18 +57,11 @@ func (s *Server) openLibrarySearch(w http.ResponseWriter, r *http.Request) {
 		t, a, rest := solrFields(q.text, "title", "author")
 		q.title, q.author, q.text = strings.TrimSpace(q.title+" "+t), strings.TrimSpace(q.author+" "+a), rest
 	}
-	var books []*Book
 	isbn := v.Get("isbn")
 	if isbn == "" && allDigits(normalizeISBN(strings.TrimPrefix(q.text, "isbn:"))) && len(tokens(q.text)) == 1 {
 		isbn = q.text // a bare ISBN in q is rewritten to isbn:(…)
 	}
-	if isbn != "" {
-		if b, ok := s.catalog.lookupKnown(SourceOpenLibrary, strings.TrimPrefix(isbn, "isbn:")); ok {
-			books = []*Book{b}
-		}
-	} else if !q.empty() {
-		books = s.catalog.search(SourceOpenLibrary, q)
-	}
+	books := s.catalog.find(SourceOpenLibrary, strings.TrimPrefix(isbn, "isbn:"), q)
 	// One doc per work.
 	var works []int
 	for _, b := range books {
