@@ -94,14 +94,7 @@ func TestNamespacedManagerNeedsOnlyItsNamespacesRights(t *testing.T) {
 			t.Fatalf("the namespaced manager stopped: %v", err)
 		default:
 		}
-		var months v1alpha1.BackfillMonthList
-		if err := env.Client.List(ctx, &months, client.InNamespace(watched)); err != nil {
-			t.Fatal(err)
-		}
-		var c v1alpha1.BackfillCampaign
-		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: watched, Name: "scoped"}, &c); err != nil {
-			t.Fatal(err)
-		}
+		c, months := scoped(t, watched)
 		if len(months.Items) == 3 && c.Status.Months.Total == 3 && c.Status.Months.Processing == 2 {
 			break
 		}
@@ -111,15 +104,22 @@ func TestNamespacedManagerNeedsOnlyItsNamespacesRights(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	// The other namespace's campaign: never touched (no status, no months).
-	var months v1alpha1.BackfillMonthList
-	if err := env.Client.List(ctx, &months, client.InNamespace(other)); err != nil {
-		t.Fatal(err)
-	}
-	var c v1alpha1.BackfillCampaign
-	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: other, Name: "scoped"}, &c); err != nil {
-		t.Fatal(err)
-	}
+	c, months := scoped(t, other)
 	if len(months.Items) != 0 || c.Status.ObservedGeneration != 0 || len(c.Status.Conditions) != 0 {
 		t.Fatalf("the campaign outside the watched namespace was touched: %d months, status %+v", len(months.Items), c.Status)
 	}
+}
+
+// scoped reads the campaign "scoped" of a namespace and the months there.
+func scoped(t *testing.T, ns string) (v1alpha1.BackfillCampaign, v1alpha1.BackfillMonthList) {
+	t.Helper()
+	var c v1alpha1.BackfillCampaign
+	if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "scoped"}, &c); err != nil {
+		t.Fatal(err)
+	}
+	var months v1alpha1.BackfillMonthList
+	if err := env.Client.List(context.Background(), &months, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	return c, months
 }

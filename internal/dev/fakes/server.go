@@ -190,22 +190,21 @@ func (s *Server) SetFaults(provider string, f Faults) error {
 
 // Faults returns every provider's current faults.
 func (s *Server) Faults() map[string]Faults {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := map[string]Faults{}
-	for name, p := range s.providers {
-		out[name] = p.faults
-	}
-	return out
+	return perProvider(s, func(p *providerState) Faults { return p.faults })
 }
 
 // Calls returns requests received per provider since the last reset, failed ones included.
 func (s *Server) Calls() map[string]int {
+	return perProvider(s, func(p *providerState) int { return p.calls })
+}
+
+// perProvider is one field of every provider's state, read at one moment.
+func perProvider[T any](s *Server, field func(*providerState) T) map[string]T {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := map[string]int{}
+	out := map[string]T{}
 	for name, p := range s.providers {
-		out[name] = p.calls
+		out[name] = field(p)
 	}
 	return out
 }
