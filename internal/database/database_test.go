@@ -8,11 +8,24 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
 )
 
 func TestMain(m *testing.M) { localpg.RunTests(m) }
+
+// migratedPool is a pool on a fresh database of the test's own, with every migration applied
+// by Connect (testdb's, which this package's tests cannot import).
+func migratedPool(t *testing.T) *pgxpool.Pool {
+	t.Helper()
+	pool, err := Connect(context.Background(), localpg.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
 
 func TestMigrationsAreSafeConcurrently(t *testing.T) {
 	ctx := context.Background()
@@ -40,11 +53,7 @@ func TestMigrationsAreSafeConcurrently(t *testing.T) {
 
 func TestAttemptRoundTripAndIdempotence(t *testing.T) {
 	ctx := context.Background()
-	pool, err := Connect(ctx, localpg.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool := migratedPool(t)
 	start := time.Date(2026, 1, 13, 10, 0, 0, 0, time.UTC)
 	want := Attempt{
 		AttemptKey:     AttemptKey{Namespace: "ns", Campaign: "c", Year: 2023, Month: 11, Attempt: 1},
@@ -86,13 +95,9 @@ func TestAttemptRoundTripAndIdempotence(t *testing.T) {
 
 func TestAttemptConstraintsRejectUntrueCounts(t *testing.T) {
 	ctx := context.Background()
-	pool, err := Connect(ctx, localpg.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool := migratedPool(t)
 	now := time.Now()
-	_, err = InsertAttempt(ctx, pool, Attempt{
+	_, err := InsertAttempt(ctx, pool, Attempt{
 		AttemptKey: AttemptKey{Namespace: "ns", Campaign: "c", Year: 2020, Month: 1, Attempt: 1},
 		Mode:       "Live", Outcome: OutcomeSucceeded, PromptVariant: "baseline",
 		BooksGenerated: 3, ISBNsResolved: 4, StartedAt: now, FinishedAt: now,

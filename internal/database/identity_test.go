@@ -18,11 +18,7 @@ import (
 // sees the other's row.
 func TestAttemptsBelongToOneIncarnation(t *testing.T) {
 	ctx := context.Background()
-	pool, err := Connect(ctx, localpg.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool := migratedPool(t)
 	now := time.Date(2026, 1, 13, 10, 0, 0, 0, time.UTC)
 	old := Attempt{AttemptKey: AttemptKey{Namespace: "ns", Campaign: "c", Year: 2020, Month: 1, MonthUID: "uid-old", Attempt: 1},
 		Mode: "Live", Outcome: OutcomeFailed, Cause: "BadAnswer", PromptVariant: "baseline", Calls: map[string]int{"gemini": 8}, StartedAt: now, FinishedAt: now}

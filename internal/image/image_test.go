@@ -119,17 +119,8 @@ func flatten(t *testing.T, img v1.Image) (map[string]entry, []string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr := tar.NewReader(rc)
 		var names []string
-		for {
-			hdr, err := tr.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			data, _ := io.ReadAll(tr)
+		for hdr, data := range tarEntries(t, rc) {
 			name := "/" + strings.TrimSuffix(hdr.Name, "/")
 			files[name] = entry{hdr, data}
 			names = append(names, name)

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"errors"
 	"io"
+	"iter"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,15 +25,7 @@ func unpack(t *testing.T, dir string, o Options) {
 	}
 	rc := mutate.Extract(img)
 	defer rc.Close()
-	tr := tar.NewReader(rc)
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	for hdr, data := range tarEntries(t, rc) {
 		target := filepath.Join(dir, hdr.Name)
 		if !strings.HasPrefix(target, dir+string(os.PathSeparator)) {
 			t.Fatalf("entry %q escapes the root", hdr.Name)
@@ -44,7 +37,6 @@ func unpack(t *testing.T, dir string, o Options) {
 				t.Fatal(err)
 			}
 		case tar.TypeReg:
-			data, _ := io.ReadAll(tr)
 			if err := os.WriteFile(target, data, 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -56,6 +48,29 @@ func unpack(t *testing.T, dir string, o Options) {
 		}
 		if err := os.Lchown(target, hdr.Uid, hdr.Gid); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// tarEntries yields each entry of a tar stream with its content; a broken stream fails the test.
+func tarEntries(t *testing.T, r io.Reader) iter.Seq2[*tar.Header, []byte] {
+	return func(yield func(*tar.Header, []byte) bool) {
+		tr := tar.NewReader(r)
+		for {
+			hdr, err := tr.Next()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !yield(hdr, data) {
+				return
+			}
 		}
 	}
 }

@@ -118,19 +118,8 @@ func classifyGemini(e genai.APIError) Classified {
 	for _, r := range reasons {
 		authReason = authReason || r == "API_KEY_INVALID" || r == "API_KEY_EXPIRED" || r == "SERVICE_DISABLED"
 	}
-	switch {
-	case e.Code == http.StatusTooManyRequests && perDay:
-		c.Class = ClassQuota
-	case e.Code == http.StatusTooManyRequests:
-		c.Class = ClassRateLimited
-	case e.Code == http.StatusUnauthorized || e.Code == http.StatusForbidden || authReason ||
-		(e.Code == http.StatusBadRequest && strings.Contains(strings.ToLower(e.Message), "api key")):
-		c.Class = ClassAuth
-	case e.Code >= 400 && e.Code < 500 && e.Code != http.StatusRequestTimeout:
-		c.Class = ClassRejected
-	default:
-		c.Class = ClassTransient
-	}
+	c.Class = classOf(e.Code, e.Code == http.StatusTooManyRequests && perDay,
+		authReason || (e.Code == http.StatusBadRequest && strings.Contains(strings.ToLower(e.Message), "api key")))
 	return c
 }
 
@@ -148,20 +137,25 @@ func classifyXAI(e *openai.Error) Classified {
 	for _, w := range xaiQuotaWords {
 		quota = quota || strings.Contains(lower, w)
 	}
-	switch {
-	case e.StatusCode == http.StatusPaymentRequired || (e.StatusCode == http.StatusTooManyRequests && quota):
-		c.Class = ClassQuota
-	case e.StatusCode == http.StatusTooManyRequests:
-		c.Class = ClassRateLimited
-	case e.StatusCode == http.StatusUnauthorized || e.StatusCode == http.StatusForbidden ||
-		strings.Contains(lower, "api key"):
-		c.Class = ClassAuth
-	case e.StatusCode >= 400 && e.StatusCode < 500 && e.StatusCode != http.StatusRequestTimeout:
-		c.Class = ClassRejected
-	default:
-		c.Class = ClassTransient
-	}
+	c.Class = classOf(e.StatusCode, e.StatusCode == http.StatusPaymentRequired || (e.StatusCode == http.StatusTooManyRequests && quota),
+		strings.Contains(lower, "api key"))
 	return c
+}
+
+// classOf is the class of a provider's HTTP error once the provider's own signs are read: that
+// its quota is spent for the day, or that the key is wrong (beyond a 401 or 403).
+func classOf(status int, quotaSpent, badKey bool) ErrorClass {
+	switch {
+	case quotaSpent:
+		return ClassQuota
+	case status == http.StatusTooManyRequests:
+		return ClassRateLimited
+	case status == http.StatusUnauthorized || status == http.StatusForbidden || badKey:
+		return ClassAuth
+	case status >= 400 && status < 500 && status != http.StatusRequestTimeout:
+		return ClassRejected
+	}
+	return ClassTransient
 }
 
 func codeNote(code string) string {

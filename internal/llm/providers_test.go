@@ -74,6 +74,48 @@ func clearProviderEnv(t *testing.T) {
 
 var testRequest = Request{System: "be accurate", User: "List up to 2 books published in January 2020.", MaxBooks: 2}
 
+// answer is what a provider test expects of one scripted exchange.
+type answer struct {
+	calls, books int
+	refusal      string
+	// failed: the result is an error (whose kind the test checks itself)
+	failed bool
+	// where the request went, with which credential, and what its body says
+	path, auth string
+	body       []string
+}
+
+// checkAnswer checks what every provider's test expects: as many calls as wanted, all seen by
+// the server; an expected error that does not carry the key; otherwise the books or the
+// refusal, and the request sent where and as it should be.
+func checkAnswer(t *testing.T, res Result, seen []recorded, want answer) {
+	t.Helper()
+	if res.Calls != want.calls || len(seen) != want.calls {
+		t.Errorf("calls = %d, server saw %d, want %d", res.Calls, len(seen), want.calls)
+	}
+	if want.failed {
+		if res.Err == nil || strings.Contains(res.Err.Error(), testKey) {
+			t.Errorf("error %v: want one, and without the key", res.Err)
+		}
+		return
+	}
+	if res.Err != nil {
+		t.Fatal(res.Err)
+	}
+	if len(res.Books) != want.books || res.Refusal != want.refusal {
+		t.Errorf("got %d books, refusal %q; want %d, %q", len(res.Books), res.Refusal, want.books, want.refusal)
+	}
+	req := seen[0]
+	if req.path != want.path || req.auth != want.auth {
+		t.Errorf("request went to %s with auth %q", req.path, req.auth)
+	}
+	for _, b := range want.body {
+		if !strings.Contains(req.body, b) {
+			t.Errorf("request body lacks %s: %s", b, req.body)
+		}
+	}
+}
+
 func TestGeminiGenerate(t *testing.T) {
 	clearProviderEnv(t)
 	twoBooks := `{"books":[{"title":"Dune","author":"Frank Herbert","publisher":"","format":"Unknown","publication_year":2020,"publication_month":1,"significance":"x"},{"title":"Emma","author":"Jane Austen","publisher":"","format":"eBook","publication_year":2020,"publication_month":1,"significance":"y"}]}`
@@ -108,33 +150,12 @@ func TestGeminiGenerate(t *testing.T) {
 				t.Fatal(err)
 			}
 			res := GenerateAll(context.Background(), []Generator{g}, testRequest, 10*time.Second)[0]
-			if res.Calls != tt.wantCalls || len(seen) != tt.wantCalls {
-				t.Errorf("calls = %d, server saw %d, want %d", res.Calls, len(seen), tt.wantCalls)
+			if tt.wantStatus != 0 && StatusCode(res.Err) != tt.wantStatus {
+				t.Fatalf("err = %v (status %d), want status %d", res.Err, StatusCode(res.Err), tt.wantStatus)
 			}
-			if tt.wantStatus != 0 {
-				if StatusCode(res.Err) != tt.wantStatus {
-					t.Fatalf("err = %v (status %d), want status %d", res.Err, StatusCode(res.Err), tt.wantStatus)
-				}
-				if strings.Contains(res.Err.Error(), testKey) {
-					t.Errorf("error leaks the key: %v", res.Err)
-				}
-				return
-			}
-			if res.Err != nil {
-				t.Fatal(res.Err)
-			}
-			if len(res.Books) != tt.wantBooks || res.Refusal != tt.wantRefusal {
-				t.Errorf("got %d books, refusal %q; want %d, %q", len(res.Books), res.Refusal, tt.wantBooks, tt.wantRefusal)
-			}
-			req := seen[0]
-			if req.path != "/v1beta/models/gemini-2.5-flash:generateContent" || req.auth != testKey {
-				t.Errorf("request went to %s with key %q", req.path, req.auth)
-			}
-			for _, want := range []string{`"responseMimeType":"application/json"`, `"publication_month"`, `"significance"`, `"temperature":0.1`, "January 2020"} {
-				if !strings.Contains(req.body, want) {
-					t.Errorf("request body lacks %s: %s", want, req.body)
-				}
-			}
+			checkAnswer(t, res, seen, answer{calls: tt.wantCalls, books: tt.wantBooks, refusal: tt.wantRefusal, failed: tt.wantStatus != 0,
+				path: "/v1beta/models/gemini-2.5-flash:generateContent", auth: testKey,
+				body: []string{`"responseMimeType":"application/json"`, `"publication_month"`, `"significance"`, `"temperature":0.1`, "January 2020"}})
 		})
 	}
 }
@@ -172,9 +193,6 @@ func TestXAIGenerate(t *testing.T) {
 				t.Fatal(err)
 			}
 			res := GenerateAll(context.Background(), []Generator{x}, testRequest, 30*time.Second)[0]
-			if res.Calls != tt.wantCalls || len(seen) != tt.wantCalls {
-				t.Errorf("calls = %d, server saw %d, want %d", res.Calls, len(seen), tt.wantCalls)
-			}
 			if tt.wantStatus != 0 {
 				var apiErr *openai.Error
 				if !errors.As(res.Err, &apiErr) {
@@ -183,26 +201,10 @@ func TestXAIGenerate(t *testing.T) {
 				if apiErr.StatusCode != tt.wantStatus || !strings.Contains(apiErr.Message, tt.wantMessage) {
 					t.Errorf("status %d message %q; want %d containing %q", apiErr.StatusCode, apiErr.Message, tt.wantStatus, tt.wantMessage)
 				}
-				if strings.Contains(res.Err.Error(), testKey) {
-					t.Errorf("error leaks the key: %v", res.Err)
-				}
-				return
 			}
-			if res.Err != nil {
-				t.Fatal(res.Err)
-			}
-			if len(res.Books) != tt.wantBooks || res.Refusal != tt.wantRefusal {
-				t.Errorf("got %d books, refusal %q; want %d, %q", len(res.Books), res.Refusal, tt.wantBooks, tt.wantRefusal)
-			}
-			req := seen[0]
-			if req.path != "/v1/chat/completions" || req.auth != "Bearer "+testKey {
-				t.Errorf("request went to %s with auth %q", req.path, req.auth)
-			}
-			for _, want := range []string{`"type":"json_schema"`, `"publication_month"`, `"format"`, "January 2020"} {
-				if !strings.Contains(req.body, want) {
-					t.Errorf("request body lacks %s: %s", want, req.body)
-				}
-			}
+			checkAnswer(t, res, seen, answer{calls: tt.wantCalls, books: tt.wantBooks, refusal: tt.wantRefusal, failed: tt.wantStatus != 0,
+				path: "/v1/chat/completions", auth: "Bearer " + testKey,
+				body: []string{`"type":"json_schema"`, `"publication_month"`, `"format"`, "January 2020"}})
 		})
 	}
 }

@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
 	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/dev/testdb"
 	"github.com/ooheynerds/backfill-operator/internal/mirror"
 )
 
@@ -36,11 +36,7 @@ func TestCalendarQueryOnBackfillLog(t *testing.T) {
 	sql = strings.NewReplacer("$namespace", "'books'", "$campaign", "'alexandria','biographies'").Replace(sql)
 
 	ctx := context.Background()
-	pool, err := database.Connect(ctx, localpg.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	pool := testdb.Pool(t)
 	for _, m := range []*v1alpha1.BackfillMonth{
 		builders.MakeMonth("alexandria", "books", "validate", 2020, 1).State(v1alpha1.MonthCompleted).Obj(),
 		builders.MakeMonth("alexandria", "books", "validate", 2020, 12).State(v1alpha1.MonthFailed).Obj(),

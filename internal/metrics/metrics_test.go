@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -46,6 +47,9 @@ func TestObserveCampaign(t *testing.T) {
 	ObserveCampaign(c, ms, now)
 	t.Cleanup(func() { Forget("books", "alexandria") })
 
+	gauges := map[string]*prometheus.GaugeVec{"months": months, "phase": phaseState, "condition": condition,
+		"books": books, "resolved": resolved, "calls": calls, "today": isbndbToday, "budget": isbndbBudget,
+		"overdue": overdue, "unmirrored": unmirrored, "lag": mirrorLag}
 	for _, tc := range []struct {
 		metric string
 		labels []string
@@ -71,31 +75,7 @@ func TestObserveCampaign(t *testing.T) {
 		{"unmirrored", []string{"books", "alexandria"}, 1},
 		{"lag", []string{"books", "alexandria"}, 600},
 	} {
-		var got float64
-		switch tc.metric {
-		case "months":
-			got = testutil.ToFloat64(months.WithLabelValues(tc.labels...))
-		case "phase":
-			got = testutil.ToFloat64(phaseState.WithLabelValues(tc.labels...))
-		case "condition":
-			got = testutil.ToFloat64(condition.WithLabelValues(tc.labels...))
-		case "books":
-			got = testutil.ToFloat64(books.WithLabelValues(tc.labels...))
-		case "resolved":
-			got = testutil.ToFloat64(resolved.WithLabelValues(tc.labels...))
-		case "calls":
-			got = testutil.ToFloat64(calls.WithLabelValues(tc.labels...))
-		case "today":
-			got = testutil.ToFloat64(isbndbToday.WithLabelValues(tc.labels...))
-		case "budget":
-			got = testutil.ToFloat64(isbndbBudget.WithLabelValues(tc.labels...))
-		case "overdue":
-			got = testutil.ToFloat64(overdue.WithLabelValues(tc.labels...))
-		case "unmirrored":
-			got = testutil.ToFloat64(unmirrored.WithLabelValues(tc.labels...))
-		case "lag":
-			got = testutil.ToFloat64(mirrorLag.WithLabelValues(tc.labels...))
-		}
+		got := testutil.ToFloat64(gauges[tc.metric].WithLabelValues(tc.labels...))
 		if got != tc.want {
 			t.Errorf("%s%v = %v, want %v", tc.metric, tc.labels, got, tc.want)
 		}

@@ -9,20 +9,15 @@ import (
 	"time"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
-	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/dev/testdb"
 )
 
 // Unfinished rows of months that are gone are removed; finished rows (history), rows of
 // months that exist, and rows of namespaces outside the sweep are kept.
 func TestSweepDeletedKeepsOnlyTruth(t *testing.T) {
 	ctx := context.Background()
-	pool, err := database.Connect(ctx, localpg.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool := testdb.Pool(t)
 	put := func(ns string, month int32, state v1alpha1.MonthState) {
 		m := builders.MakeMonth("c", ns, "p", 2020, month).State(state).Obj()
 		if err := Upsert(ctx, pool, RowFor(m)); err != nil {
@@ -70,11 +65,7 @@ func TestSweepDeletedKeepsOnlyTruth(t *testing.T) {
 // sweep's delete must not take it.
 func TestSweepNeverRemovesARowWrittenAfterItBegan(t *testing.T) {
 	ctx := context.Background()
-	pool, err := database.Connect(ctx, localpg.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool := testdb.Pool(t)
 	m := builders.MakeMonth("c", "a", "p", 2020, 1).State(v1alpha1.MonthProcessing).Obj()
 	if err := Upsert(ctx, pool, RowFor(m)); err != nil {
 		t.Fatal(err)

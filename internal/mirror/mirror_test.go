@@ -8,9 +8,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
 	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/dev/testdb"
 )
 
 func TestMain(m *testing.M) { localpg.RunTests(m) }
@@ -36,11 +36,7 @@ func TestRowForIsTrue(t *testing.T) {
 
 func TestUpsertAndOperationsQueries(t *testing.T) {
 	ctx := context.Background()
-	pool, err := database.Connect(ctx, localpg.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool := testdb.Pool(t)
 	start := time.Date(2026, 1, 13, 10, 0, 0, 0, time.UTC)
 	m := builders.MakeMonth("c", "ns", "validate", 2020, 9).State(v1alpha1.MonthProcessing).Obj()
 	m.Status.StartedAt = &metav1.Time{Time: start}
@@ -92,11 +88,7 @@ func TestUpsertAndOperationsQueries(t *testing.T) {
 
 func TestUpsertRejectsUntrueMetrics(t *testing.T) {
 	ctx := context.Background()
-	pool, err := database.Connect(ctx, localpg.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool := testdb.Pool(t)
 	m := builders.MakeMonth("c", "ns", "p", 2020, 1).State(v1alpha1.MonthCompleted).Results(10, 11).Obj()
 	if err := Upsert(ctx, pool, RowFor(m)); err == nil {
 		t.Fatal("a row resolving more ISBNs than books generated was accepted")

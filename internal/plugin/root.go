@@ -18,11 +18,10 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/internal/plugin/render"
+	"github.com/ooheynerds/backfill-operator/internal/scheme"
 	"github.com/ooheynerds/backfill-operator/internal/version"
 )
 
@@ -79,16 +78,7 @@ suspend, resume, rerun) and reads attempt logs (logs).`,
 }
 
 // Scheme holds the kinds the plugin reads: Kubernetes' own and the operator's.
-func Scheme() *runtime.Scheme {
-	s := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(s); err != nil {
-		panic(err)
-	}
-	if err := v1alpha1.AddToScheme(s); err != nil {
-		panic(err)
-	}
-	return s
-}
+func Scheme() *runtime.Scheme { return scheme.New() }
 
 func (a *app) client() (client.Client, error) {
 	cfg, err := a.flags.ToRESTConfig()

@@ -24,26 +24,8 @@ func (a *app) statusCommand() *cobra.Command {
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: a.completeCampaigns,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.style()
-			if err != nil {
-				return err
-			}
-			c, ns, err := a.clientAndNamespace()
-			if err != nil {
-				return err
-			}
-			return a.show(cmd, wf, func(buf *bytes.Buffer) error {
-				ctx := ctxOf(cmd)
-				bfc, err := getCampaign(ctx, c, ns, args[0])
-				if err != nil {
-					return err
-				}
-				months, err := listMonths(ctx, c, ns, bfc.Name)
-				if err != nil {
-					return err
-				}
+			return a.showCampaign(cmd, wf, args[0], func(buf *bytes.Buffer, st render.Style, bfc *v1alpha1.BackfillCampaign, months []v1alpha1.BackfillMonth) {
 				render.Status(buf, bfc, months, st, render.StatusOptions{Now: a.Now(), Errors: errs})
-				return nil
 			})
 		},
 	}
@@ -63,31 +45,39 @@ or output that is not a terminal) every state and rate band has its own characte
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: a.completeCampaigns,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.style()
-			if err != nil {
-				return err
-			}
-			c, ns, err := a.clientAndNamespace()
-			if err != nil {
-				return err
-			}
-			return a.show(cmd, wf, func(buf *bytes.Buffer) error {
-				ctx := ctxOf(cmd)
-				bfc, err := getCampaign(ctx, c, ns, args[0])
-				if err != nil {
-					return err
-				}
-				months, err := listMonths(ctx, c, ns, bfc.Name)
-				if err != nil {
-					return err
-				}
+			return a.showCampaign(cmd, wf, args[0], func(buf *bytes.Buffer, st render.Style, bfc *v1alpha1.BackfillCampaign, months []v1alpha1.BackfillMonth) {
 				render.Heatmap(buf, bfc.Name, months, st)
-				return nil
 			})
 		},
 	}
 	wf.add(cmd)
 	return cmd
+}
+
+// showCampaign draws one view of a campaign and its months, once or on every --watch tick.
+func (a *app) showCampaign(cmd *cobra.Command, wf watchFlags, name string,
+	view func(buf *bytes.Buffer, st render.Style, bfc *v1alpha1.BackfillCampaign, months []v1alpha1.BackfillMonth)) error {
+	st, err := a.style()
+	if err != nil {
+		return err
+	}
+	c, ns, err := a.clientAndNamespace()
+	if err != nil {
+		return err
+	}
+	return a.show(cmd, wf, func(buf *bytes.Buffer) error {
+		ctx := ctxOf(cmd)
+		bfc, err := getCampaign(ctx, c, ns, name)
+		if err != nil {
+			return err
+		}
+		months, err := listMonths(ctx, c, ns, bfc.Name)
+		if err != nil {
+			return err
+		}
+		view(buf, st, bfc, months)
+		return nil
+	})
 }
 
 func (a *app) monthsCommand() *cobra.Command {

@@ -229,25 +229,20 @@ func TestRetryHonoursRetryAfter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newStub(t, func(w http.ResponseWriter, r *http.Request, n int) {
-				if n == 1 {
-					if tt.retryAfter != "" {
-						w.Header().Set("Retry-After", tt.retryAfter)
-					}
-					writeBody(w, 429, `{"error":{"code":429,"message":"Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user'","status":"RESOURCE_EXHAUSTED"}}`)
-					return
+			res, rep, waits, _ := resolveTheRoadFromGoogle(t, func(w http.ResponseWriter, n int) bool {
+				if n > 1 {
+					return false
 				}
-				writeBody(w, 200, googleList(googleVolume("The Road", "Cormac McCarthy", "2006", "9780307265432")))
+				if tt.retryAfter != "" {
+					w.Header().Set("Retry-After", tt.retryAfter)
+				}
+				writeBody(w, 429, `{"error":{"code":429,"message":"Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user'","status":"RESOURCE_EXHAUSTED"}}`)
+				return true
 			})
-			r, waits := testResolver(t, StrategyOrdered, [][2]string{{SourceGoogleBooks, s.URL}}, nil)
-			res, rep, err := r.Resolve(t.Context(), []Query{{Title: "The Road", Author: "Cormac McCarthy", Year: 2006}}, nil)
-			if err != nil {
-				t.Fatal(err)
+			if res.ISBN13 != "9780307265432" {
+				t.Errorf("not resolved after the retry: %+v", res)
 			}
-			if res[0].ISBN13 != "9780307265432" {
-				t.Errorf("not resolved after the retry: %+v", res[0])
-			}
-			if d := cmp.Diff([]time.Duration{tt.want}, *waits); d != "" {
+			if d := cmp.Diff([]time.Duration{tt.want}, waits); d != "" {
 				t.Errorf("waits (-want +got):\n%s", d)
 			}
 			if rep.Calls[SourceGoogleBooks] != 2 || len(rep.QuotaExhausted) != 0 {
@@ -271,26 +266,20 @@ func TestRetriesAreBoundedAndCounted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newStub(t, func(w http.ResponseWriter, r *http.Request, n int) {
+			res, rep, waits, s := resolveTheRoadFromGoogle(t, func(w http.ResponseWriter, n int) bool {
 				st := tt.statuses[min(n, len(tt.statuses))-1]
 				if st != 200 {
 					writeBody(w, st, `{"error":{"code":`+fmt.Sprint(st)+`,"message":"Backend Error"}}`)
-					return
 				}
-				writeBody(w, 200, googleList(googleVolume("The Road", "Cormac McCarthy", "2006", "9780307265432")))
+				return st != 200
 			})
-			r, waits := testResolver(t, StrategyOrdered, [][2]string{{SourceGoogleBooks, s.URL}}, nil)
-			res, rep, err := r.Resolve(t.Context(), []Query{{Title: "The Road", Author: "Cormac McCarthy", Year: 2006}}, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
 			if rep.Calls[SourceGoogleBooks] != tt.wantCalls || s.count() != tt.wantCalls {
 				t.Errorf("counted %d calls, server saw %d, want %d", rep.Calls[SourceGoogleBooks], s.count(), tt.wantCalls)
 			}
-			if (res[0].ISBN13 != "") != tt.resolved || (!tt.resolved && !res[0].Incomplete) {
-				t.Errorf("resolution = %+v", res[0])
+			if (res.ISBN13 != "") != tt.resolved || (!tt.resolved && !res.Incomplete) {
+				t.Errorf("resolution = %+v", res)
 			}
-			for i, w := range *waits {
+			for i, w := range waits {
 				if want := DefaultConfig().Retry.backoff(i + 1); w != want {
 					t.Errorf("wait %d = %v, want exponential backoff %v", i, w, want)
 				}
@@ -300,7 +289,7 @@ func TestRetriesAreBoundedAndCounted(t *testing.T) {
 }
 
 func TestNetworkErrorsAndCutOffBodiesAreRetriedAndCounted(t *testing.T) {
-	s := newStub(t, func(w http.ResponseWriter, r *http.Request, n int) {
+	res, rep, _, _ := resolveTheRoadFromGoogle(t, func(w http.ResponseWriter, n int) bool {
 		switch n {
 		case 1: // the connection drops before an answer
 			hj, _ := w.(http.Hijacker)
@@ -308,18 +297,30 @@ func TestNetworkErrorsAndCutOffBodiesAreRetriedAndCounted(t *testing.T) {
 			conn.Close()
 		case 2: // a body cut off mid-JSON
 			writeBody(w, 200, `{"kind":"books#volumes","totalItems":1,"items":[{"volumeInfo":{"title":"The Ro`)
-		default:
+		}
+		return n <= 2
+	})
+	if res.ISBN13 != "9780307265432" || rep.Calls[SourceGoogleBooks] != 3 {
+		t.Errorf("resolution %+v with %d calls; want resolved after 3 calls", res, rep.Calls[SourceGoogleBooks])
+	}
+}
+
+// resolveTheRoadFromGoogle resolves The Road (2006) through a Google Books stub alone: fail
+// answers the n-th call when it returns true, and the stub answers with the book otherwise. It
+// returns the resolution, the report, the resolver's waits between calls and the stub.
+func resolveTheRoadFromGoogle(t *testing.T, fail func(w http.ResponseWriter, n int) bool) (Resolution, Report, []time.Duration, *stub) {
+	t.Helper()
+	s := newStub(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if !fail(w, n) {
 			writeBody(w, 200, googleList(googleVolume("The Road", "Cormac McCarthy", "2006", "9780307265432")))
 		}
 	})
-	r, _ := testResolver(t, StrategyOrdered, [][2]string{{SourceGoogleBooks, s.URL}}, nil)
+	r, waits := testResolver(t, StrategyOrdered, [][2]string{{SourceGoogleBooks, s.URL}}, nil)
 	res, rep, err := r.Resolve(t.Context(), []Query{{Title: "The Road", Author: "Cormac McCarthy", Year: 2006}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res[0].ISBN13 != "9780307265432" || rep.Calls[SourceGoogleBooks] != 3 {
-		t.Errorf("resolution %+v with %d calls; want resolved after 3 calls", res[0], rep.Calls[SourceGoogleBooks])
-	}
+	return res[0], rep, *waits, s
 }
 
 func TestQuotaExhaustionStopsCalls(t *testing.T) {

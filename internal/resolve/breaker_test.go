@@ -123,12 +123,7 @@ func TestChainSetsAsideSourcesThatAnswerGarbage(t *testing.T) {
 	c := srv.Catalog()
 	var q quality
 	for _, m := range qualityMonths[:3] {
-		qs, truth := monthQueries(c, m[0], m[1], true)
-		res, rep, err := r.Resolve(ctx, qs, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		measure(t, c, truth, res, rep, &q)
+		rep := resolveMonth(t, r, c, m, true, &q)
 		var aside []string
 		for _, a := range rep.SetAside {
 			aside = append(aside, a.Source)

@@ -8,17 +8,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/ooheynerds/backfill-operator/internal/database"
-	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/dev/testdb"
 )
 
 func TestCacheInPostgreSQL(t *testing.T) {
 	ctx := t.Context()
-	pool, err := database.Connect(ctx, localpg.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool := testdb.Pool(t)
 
 	outage := false
 	google := newStub(t, func(w http.ResponseWriter, r *http.Request, n int) {
@@ -113,11 +108,7 @@ func TestCacheInPostgreSQL(t *testing.T) {
 // its publication year) is not served for another; a spelling of the same edition is.
 func TestCacheNeverServesAnotherEdition(t *testing.T) {
 	ctx := t.Context()
-	pool, err := database.Connect(ctx, localpg.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool := testdb.Pool(t)
 	google := newStub(t, func(w http.ResponseWriter, r *http.Request, n int) {
 		writeBody(w, 200, googleList(
 			googleVolume("Kindred", "Octavia E. Butler", "1979", "9780385137607"),

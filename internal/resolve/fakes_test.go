@@ -140,6 +140,19 @@ func measure(t testing.TB, c *fakes.Catalog, truth map[Query]fakes.Book, res []R
 	}
 }
 
+// resolveMonth resolves a catalog month's books (spelled as models vary them when noisy), adds
+// how well they resolved to q and returns the report.
+func resolveMonth(t testing.TB, r *Resolver, c *fakes.Catalog, month [2]int, noisy bool, q *quality) Report {
+	t.Helper()
+	qs, truth := monthQueries(c, month[0], month[1], noisy)
+	res, rep, err := r.Resolve(t.Context(), qs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	measure(t, c, truth, res, rep, q)
+	return rep
+}
+
 var qualityMonths = [][2]int{{1998, 9}, {2003, 3}, {2006, 9}, {2008, 9}, {2012, 5}, {2015, 6}, {2019, 11}, {2021, 4}}
 
 // TestChainQualityAgainstFakes resolves whole months of the fixture catalog through the real
@@ -191,15 +204,9 @@ func TestChainQualityAgainstFakes(t *testing.T) {
 			r := chainAgainstFakes(t, srv, tc.strategy, 1000)
 			var q quality
 			for _, m := range qualityMonths {
-				qs, truth := monthQueries(c, m[0], m[1], tc.noisy)
-				res, rep, err := r.Resolve(ctx, qs, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(rep.QuotaExhausted) > 0 {
+				if rep := resolveMonth(t, r, c, m, tc.noisy, &q); len(rep.QuotaExhausted) > 0 {
 					t.Fatalf("quota exhausted on a healthy fake: %v", rep.QuotaExhausted)
 				}
-				measure(t, c, truth, res, rep, &q)
 			}
 			t.Logf("%s noisy=%v: %v", tc.strategy, tc.noisy, q)
 			if rate := float64(q.resolvedRight) / float64(q.resolvable); rate < 0.99 {
@@ -303,12 +310,7 @@ func TestChainUnderFaults(t *testing.T) {
 	total := map[string]int{}
 	var perAttempt []int // ISBNdb calls per attempt
 	for _, m := range qualityMonths[:4] {
-		qs, truth := monthQueries(c, m[0], m[1], true)
-		res, rep, err := r.Resolve(ctx, qs, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		measure(t, c, truth, res, rep, &q)
+		rep := resolveMonth(t, r, c, m, true, &q)
 		for s, n := range rep.Calls {
 			total[s] += n
 		}

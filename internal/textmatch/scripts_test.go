@@ -188,10 +188,7 @@ func TestAuthors(t *testing.T) {
 // TestAuthorSimilarityComparesEveryAuthor: any author of one credit may match any of the other's;
 // organisations match organisations only.
 func TestAuthorSimilarityComparesEveryAuthor(t *testing.T) {
-	tests := []struct {
-		a, b     string
-		min, max float64
-	}{
+	similarityCases{
 		{"Neil Gaiman and Terry Pratchett", "Pratchett, Terry; Gaiman, Neil", 1, 1},
 		{"Neil Gaiman", "Terry Pratchett and Neil Gaiman", 1, 1},
 		{"Stephen King & Peter Straub", "Straub, Peter", 1, 1},
@@ -201,16 +198,7 @@ func TestAuthorSimilarityComparesEveryAuthor(t *testing.T) {
 		{"Jan van der Meer", "Meer, Jan van der", 1, 1},
 		{"Jan van der Meer", "Jan van der Berg", 0, 0.5},
 		{"Gabriel García Márquez", "Márquez, Gabriel García", 1, 1},
-	}
-	for _, tt := range tests {
-		got := AuthorSimilarity(tt.a, tt.b)
-		if got < tt.min || got > tt.max {
-			t.Errorf("AuthorSimilarity(%q, %q) = %.3f, want in [%.2f, %.2f]", tt.a, tt.b, got, tt.min, tt.max)
-		}
-		if back := AuthorSimilarity(tt.b, tt.a); back != got {
-			t.Errorf("not symmetric for %q, %q: %.3f vs %.3f", tt.a, tt.b, got, back)
-		}
-	}
+	}.check(t, "AuthorSimilarity", AuthorSimilarity)
 }
 
 // TestKeyOfSeparatesEditions: edition marks are part of the key, spelled one way.

@@ -65,11 +65,28 @@ func TestNormalizeAuthor(t *testing.T) {
 	}
 }
 
+// similarityCases are pairs whose similarity must lie in [min, max], in either order.
+type similarityCases []struct {
+	a, b     string
+	min, max float64
+}
+
+// check asserts each pair's range and that the similarity is symmetric.
+func (cases similarityCases) check(t *testing.T, name string, similarity func(a, b string) float64) {
+	t.Helper()
+	for _, tt := range cases {
+		got := similarity(tt.a, tt.b)
+		if got < tt.min || got > tt.max {
+			t.Errorf("%s(%q, %q) = %.3f, want in [%.2f, %.2f]", name, tt.a, tt.b, got, tt.min, tt.max)
+		}
+		if back := similarity(tt.b, tt.a); back != got {
+			t.Errorf("%s not symmetric for %q, %q: %.3f vs %.3f", name, tt.a, tt.b, got, back)
+		}
+	}
+}
+
 func TestTitleSimilarity(t *testing.T) {
-	tests := []struct {
-		a, b     string
-		min, max float64
-	}{
+	similarityCases{
 		{"The Hobbit", "Hobbit, The", 1, 1},
 		{"The Hobbit", "Hobbit, Thee", 0, 0.9},
 		{"The Hobbit", "The Hobbit: or There and Back Again", 1, 1},
@@ -85,23 +102,11 @@ func TestTitleSimilarity(t *testing.T) {
 		{"The Botanist of Odessa", "the botnaist of odessa", 0.9, 0.99}, // transposed letters: one edit
 		{"The Name of the Wind", "The Wise Man's Fear", 0, 0.3},
 		{"", "Dune", 0, 0},
-	}
-	for _, tt := range tests {
-		got := TitleSimilarity(tt.a, tt.b)
-		if got < tt.min || got > tt.max {
-			t.Errorf("TitleSimilarity(%q, %q) = %.3f, want in [%.2f, %.2f]", tt.a, tt.b, got, tt.min, tt.max)
-		}
-		if back := TitleSimilarity(tt.b, tt.a); back != got {
-			t.Errorf("TitleSimilarity not symmetric for %q, %q: %.3f vs %.3f", tt.a, tt.b, got, back)
-		}
-	}
+	}.check(t, "TitleSimilarity", TitleSimilarity)
 }
 
 func TestAuthorSimilarity(t *testing.T) {
-	tests := []struct {
-		a, b     string
-		min, max float64
-	}{
+	similarityCases{
 		{"J. K. Rowling", "Rowling, J.K.", 1, 1},
 		{"J. K. Rowling", "Joanne Rowling", 0.75, 0.85},
 		{"Rowling", "J. K. Rowling", 0.7, 0.8},
@@ -114,16 +119,7 @@ func TestAuthorSimilarity(t *testing.T) {
 		{"Fyodor Dostoevsky", "Fyodor Dostoyevsky", 0.95, 1},
 		{"Ursula K. Le Guin", "Ursula LeGuin", 0.9, 1},
 		{"", "Someone", 0, 0},
-	}
-	for _, tt := range tests {
-		got := AuthorSimilarity(tt.a, tt.b)
-		if got < tt.min || got > tt.max {
-			t.Errorf("AuthorSimilarity(%q, %q) = %.3f, want in [%.2f, %.2f]", tt.a, tt.b, got, tt.min, tt.max)
-		}
-		if back := AuthorSimilarity(tt.b, tt.a); back != got {
-			t.Errorf("AuthorSimilarity not symmetric for %q, %q: %.3f vs %.3f", tt.a, tt.b, got, back)
-		}
-	}
+	}.check(t, "AuthorSimilarity", AuthorSimilarity)
 }
 
 func TestKeyOfMergesSpellingsOfOneBook(t *testing.T) {

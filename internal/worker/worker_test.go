@@ -18,6 +18,7 @@ import (
 	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/dev/fakes"
 	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/dev/testdb"
 	"github.com/ooheynerds/backfill-operator/internal/llm"
 	"github.com/ooheynerds/backfill-operator/internal/merge"
 	"github.com/ooheynerds/backfill-operator/internal/resolve"
@@ -56,12 +57,7 @@ func newEnv(t testing.TB, opts fakes.Options) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
-	url := localpg.NewDatabase(t)
-	pool, err := database.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	url, pool := testdb.New(t)
 	return &env{t: t, srv: srv, pool: pool, dbURL: url}
 }
 
@@ -86,6 +82,16 @@ func (e *env) runner(c Config) *Runner {
 	s := testSecrets
 	s.DatabaseURL = e.dbURL
 	return &Runner{Config: c, Secrets: s}
+}
+
+// succeed runs the month's attempt and fails the test unless it succeeded.
+func (e *env) succeed(c Config, what string) Summary {
+	e.t.Helper()
+	s := e.runner(c).Run(context.Background())
+	if s.ExitCode() != ExitSucceeded {
+		e.t.Fatalf("%s: %+v", what, s)
+	}
+	return s
 }
 
 func (e *env) attempt(c Config) database.Attempt {
@@ -138,10 +144,7 @@ func assertNoSecret(t *testing.T, what string, text string) {
 func TestFullMonthSucceeds(t *testing.T) {
 	e := newEnv(t, fakes.Options{Seed: 1})
 	c := e.config(2015, 3, 1)
-	s := e.runner(c).Run(context.Background())
-	if s.ExitCode() != ExitSucceeded {
-		t.Fatalf("summary %+v", s)
-	}
+	s := e.succeed(c, "summary")
 	a := e.attempt(c)
 	books := e.count(`SELECT count(*) FROM backfill_books WHERE year = 2015 AND month = 3 AND attempt = 1`)
 	resolved := e.count(`SELECT count(*) FROM backfill_books WHERE isbn13 IS NOT NULL`)
@@ -181,10 +184,7 @@ func TestFullMonthSucceeds(t *testing.T) {
 	// A second month that shares books is served by the cache: no new calls for known keys.
 	before := e.srv.Calls()
 	again := e.config(2015, 3, 2)
-	s2 := e.runner(again).Run(context.Background())
-	if s2.ExitCode() != ExitSucceeded {
-		t.Fatalf("second attempt: %+v", s2)
-	}
+	s2 := e.succeed(again, "second attempt")
 	after := e.srv.Calls()
 	for _, src := range []string{fakes.SourceISBNdb, fakes.SourceGoogleBooks, fakes.SourceOpenLibrary} {
 		if after[src] != before[src] {
@@ -270,10 +270,7 @@ func TestInjectedFaultsStillComplete(t *testing.T) {
 	e := newEnv(t, fakes.Options{Seed: 10, Faults: faults})
 	c := e.config(2005, 10, 1)
 	c.LLMRetries = 5
-	s := e.runner(c).Run(context.Background())
-	if s.ExitCode() != ExitSucceeded {
-		t.Fatalf("summary %+v", s)
-	}
+	e.succeed(c, "summary")
 	a := e.attempt(c)
 	seen := e.srv.Calls()
 	t.Logf("calls %v, resolved %d/%d", a.Calls, a.ISBNsResolved, a.BooksGenerated)
@@ -289,10 +286,7 @@ func TestInjectedFaultsStillComplete(t *testing.T) {
 func TestISBNdbQuotaExhaustionReported(t *testing.T) {
 	e := newEnv(t, fakes.Options{Seed: 6, Faults: map[string]fakes.Faults{fakes.SourceISBNdb: {QuotaExhaustedAfter: fakes.Ptr(0)}}})
 	c := e.config(2008, 11, 1)
-	s := e.runner(c).Run(context.Background())
-	if s.ExitCode() != ExitSucceeded {
-		t.Fatalf("summary %+v", s)
-	}
+	s := e.succeed(c, "summary")
 	if !slices.Contains(s.QuotaExhausted, "isbndb") {
 		t.Errorf("summary quotaExhausted %v, want isbndb", s.QuotaExhausted)
 	}
@@ -342,10 +336,7 @@ func TestCrashBeforeCommitWritesNothing(t *testing.T) {
 func TestRerunOfSameAttemptWritesNothingTwice(t *testing.T) {
 	e := newEnv(t, fakes.Options{Seed: 8})
 	c := e.config(2016, 7, 1)
-	first := e.runner(c).Run(context.Background())
-	if first.ExitCode() != ExitSucceeded {
-		t.Fatalf("first run %+v", first)
-	}
+	first := e.succeed(c, "first run")
 	rows := e.tables()
 	callsBefore := e.srv.Calls()
 	second := e.runner(c).Run(context.Background())
@@ -369,10 +360,7 @@ func TestRerunOfSameAttemptWritesNothingTwice(t *testing.T) {
 func TestWriteOfRecordedAttemptRollsBack(t *testing.T) {
 	e := newEnv(t, fakes.Options{Seed: 9})
 	c := e.config(2016, 8, 1)
-	other := e.runner(c).Run(context.Background())
-	if other.ExitCode() != ExitSucceeded {
-		t.Fatalf("other run %+v", other)
-	}
+	other := e.succeed(c, "other run")
 	rows := e.tables()
 	late := e.runner(c)
 	a := &attempt{started: time.Now(), calls: map[string]int{"gemini": 1}, dbPool: e.pool}
@@ -652,10 +640,7 @@ func TestDatabaseUnreachableIsRetryable(t *testing.T) {
 func TestSourceSetAsideIsReported(t *testing.T) {
 	e := newEnv(t, fakes.Options{Seed: 14, Faults: map[string]fakes.Faults{fakes.SourceGoogleBooks: {PortalRate: 1}}})
 	c := e.config(2011, 5, 1)
-	s := e.runner(c).Run(context.Background())
-	if s.ExitCode() != ExitSucceeded {
-		t.Fatalf("summary %+v", s)
-	}
+	s := e.succeed(c, "summary")
 	var notes []string
 	for _, n := range s.SourcesSetAside {
 		notes = append(notes, n.Source+": "+n.Reason)

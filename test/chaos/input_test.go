@@ -18,10 +18,10 @@ import (
 // kubelet's reason, no attempt of the month's own is used up, and once the Secret is created
 // the months complete.
 func TestMissingSecretIsShownAndCostsNoAttempt(t *testing.T) {
-	ns := newNamespace(t, "nosecret", localsystem.NamespaceOptions{WithoutDatabaseSecret: true})
+	ns := sys.NewNamespace(t, "nosecret", localsystem.NamespaceOptions{WithoutDatabaseSecret: true})
 	c := sys.Campaign(ns, "nosecret", localsystem.Phase("only", 2008, 1, 2, 2))
 	c.Spec.Retry.MaxAttempts = 2
-	create(t, c)
+	sys.Create(t, c)
 	want := fmt.Sprintf("secret %q not found", localsystem.DatabaseSecret)
 	causeShown(t, ns, c.Name, want)
 
@@ -37,14 +37,14 @@ func TestMissingSecretIsShownAndCostsNoAttempt(t *testing.T) {
 // The campaign names an image no one can pull: the cause is shown within one pass and costs no
 // attempt; once the campaign's image is fixed the months complete.
 func TestUnpullableImageIsShownAndCostsNoAttempt(t *testing.T) {
-	ns := newNamespace(t, "noimage", localsystem.NamespaceOptions{})
+	ns := sys.NewNamespace(t, "noimage", localsystem.NamespaceOptions{})
 	c := sys.Campaign(ns, "noimage", localsystem.Phase("only", 2007, 1, 2, 2))
 	c.Spec.Retry.MaxAttempts = 2
 	c.Spec.Job.Image = "registry.invalid/ooheynerds/no-such-worker:v0"
-	create(t, c)
+	sys.Create(t, c)
 	causeShown(t, ns, c.Name, "ImagePullBackOff", "ErrImagePull")
 
-	cur := getCampaign(t, ns, c.Name)
+	cur := sys.GetCampaign(t, ns, c.Name)
 	cur.Spec.Job.Image = localsystem.WorkerImage
 	if err := sys.Client.Update(context.Background(), cur); err != nil {
 		t.Fatal(err)
@@ -55,12 +55,12 @@ func TestUnpullableImageIsShownAndCostsNoAttempt(t *testing.T) {
 // The API keys were stored with a trailing newline (as `kubectl create secret --from-file`
 // writes a file's last line): they are trimmed, and the months complete.
 func TestKeyWithTrailingNewline(t *testing.T) {
-	ns := newNamespace(t, "newline", localsystem.NamespaceOptions{APIKeys: map[string]string{
+	ns := sys.NewNamespace(t, "newline", localsystem.NamespaceOptions{APIKeys: map[string]string{
 		localsystem.KeyGemini: "fake-gemini-key\n", localsystem.KeyXAI: "fake-xai-key\n",
 		localsystem.KeyISBNdb: "fake-isbndb-key\n", localsystem.KeyGoogleBooks: "fake-google-key\n",
 	}})
 	c := sys.Campaign(ns, "newline", localsystem.Phase("only", 2006, 1, 2, 2))
-	create(t, c)
+	sys.Create(t, c)
 	holds(t, c, 2, true, 3*time.Minute)
 }
 
@@ -77,9 +77,9 @@ func causeShown(t *testing.T, ns, campaign string, causes ...string) {
 		}
 		return false
 	}
-	eventually(t, 90*time.Second, fmt.Sprintf("a month to show %q", causes), func() (bool, string) {
+	sys.Eventually(t, 90*time.Second, fmt.Sprintf("a month to show %q", causes), func() (bool, string) {
 		var seen []string
-		for _, m := range listMonths(t, ns, campaign) {
+		for _, m := range sys.ListMonths(t, ns, campaign) {
 			ready := ""
 			for _, c := range m.Status.Conditions {
 				ready += c.Type + "=" + c.Message + "; "
@@ -98,7 +98,7 @@ func causeShown(t *testing.T, ns, campaign string, causes ...string) {
 	if !shows(string(out)) {
 		t.Errorf("kubectl get bfm -o wide does not show %q:\n%s", causes, out)
 	}
-	for _, m := range listMonths(t, ns, campaign) {
+	for _, m := range sys.ListMonths(t, ns, campaign) {
 		if n := ownAttempts(&m); n != 0 {
 			t.Errorf("%s used %d attempts of its own on a cause outside it: %+v", m.Name, n, m.Status.History)
 		}

@@ -8,15 +8,7 @@
 package chaos
 
 import (
-	"context"
-	"flag"
-	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"testing"
-	"time"
 
 	"github.com/ooheynerds/backfill-operator/internal/dev/fakes"
 	"github.com/ooheynerds/backfill-operator/internal/dev/localsystem"
@@ -24,59 +16,9 @@ import (
 
 var sys *localsystem.System
 
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
 func TestMain(m *testing.M) {
-	flag.Parse()
-	if testing.Short() {
-		fmt.Println("chaos: skipped under -short (needs the control plane in bin/k8s and PostgreSQL)")
-		os.Exit(0)
-	}
-	os.Exit(run(m))
-}
-
-func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "backfill-chaos-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	_ = os.Chmod(dir, 0o755)
-	keep := os.Getenv("CHAOS_KEEP") != ""
-	defer func() {
-		if !keep {
-			_ = os.RemoveAll(dir)
-		}
-	}()
-	binary := filepath.Join(dir, "backfill-operator")
-	build := exec.Command("go", "build", "-o", binary, "./cmd/backfill-operator")
-	build.Dir = repoRoot()
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "chaos: building the operator binary: %v\n%s", err, out)
-		return 1
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	logf := func(string, ...any) {}
-	if testing.Verbose() {
-		logf = func(format string, args ...any) { fmt.Printf("chaos: "+format+"\n", args...) }
-	}
-	sys, err = localsystem.Start(ctx, localsystem.Options{
-		Binary: binary, RepoRoot: repoRoot(), Dir: filepath.Join(dir, "system"),
-		Fakes: fakes.Options{ISBNdbRate: 100},
-		Logf:  logf,
-	})
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "chaos: starting the local system: %v\n", err)
-		return 1
-	}
-	defer sys.Stop()
-	if keep {
-		fmt.Printf("chaos: logs kept in %s\n", dir)
-	}
-	return m.Run()
+	localsystem.Main(m, &sys, localsystem.Suite{Name: "chaos", KeepEnv: "CHAOS_KEEP",
+		Options: func(string) (localsystem.Options, error) {
+			return localsystem.Options{Fakes: fakes.Options{ISBNdbRate: 100}}, nil
+		}})
 }

@@ -14,12 +14,12 @@ import (
 // the months', so every month still ends Completed.
 func TestPostgresDownLongerThanBackoff(t *testing.T) {
 	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 1500}})
-	ns := newNamespace(t, "pgdown", localsystem.NamespaceOptions{})
+	ns := sys.NewNamespace(t, "pgdown", localsystem.NamespaceOptions{})
 	c := sys.Campaign(ns, "pgdown", localsystem.Phase("only", 2016, 1, 12, 3))
 	c.Spec.Retry.MaxAttempts = 2 // backoff 1–2s: many attempts would be admitted into the outage
-	create(t, c)
+	sys.Create(t, c)
 
-	eventually(t, 2*time.Minute, "some months to complete before the outage, most still to run", func() (bool, string) {
+	sys.Eventually(t, 2*time.Minute, "some months to complete before the outage, most still to run", func() (bool, string) {
 		cm := monthCounts(t, ns, c.Name)
 		return cm.Completed >= 1 && cm.Completed <= 6, fmt.Sprintf("%+v", cm)
 	})
@@ -31,7 +31,7 @@ func TestPostgresDownLongerThanBackoff(t *testing.T) {
 	holds(t, c, 12, true, 4*time.Minute)
 	// The fault must have met the months: some attempt ran while the database was down.
 	during := 0
-	for _, m := range listMonths(t, ns, c.Name) {
+	for _, m := range sys.ListMonths(t, ns, c.Name) {
 		for _, a := range m.Status.History {
 			end := up
 			if a.FinishedAt != nil {
@@ -52,10 +52,10 @@ func TestPostgresDownLongerThanBackoff(t *testing.T) {
 // again: the pod runner records their ends, the manager catches up, nothing runs twice.
 func TestAPIServerRestart(t *testing.T) {
 	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 1500}})
-	ns := newNamespace(t, "apirestart", localsystem.NamespaceOptions{})
+	ns := sys.NewNamespace(t, "apirestart", localsystem.NamespaceOptions{})
 	c := sys.Campaign(ns, "apirestart", localsystem.Phase("only", 2012, 1, 6, 3))
-	create(t, c)
-	eventually(t, 2*time.Minute, "workers to run", func() (bool, string) {
+	sys.Create(t, c)
+	sys.Eventually(t, 2*time.Minute, "workers to run", func() (bool, string) {
 		cm := monthCounts(t, ns, c.Name)
 		return cm.Processing > 0, fmt.Sprintf("%+v", cm)
 	})

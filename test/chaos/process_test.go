@@ -21,10 +21,10 @@ import (
 func TestManagerKilledRepeatedly(t *testing.T) {
 	// Workers take a second or two, so kills land while Jobs run, finish and get admitted.
 	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 1500, JitterMS: 500, ErrorRate: 0.2}})
-	ns := newNamespace(t, "sigkill", localsystem.NamespaceOptions{})
+	ns := sys.NewNamespace(t, "sigkill", localsystem.NamespaceOptions{})
 	c := sys.Campaign(ns, "sigkill", localsystem.Phase("first", 2017, 1, 4, 2), localsystem.Phase("second", 2017, 5, 8, 2))
 	c.Spec.Retry.MaxAttempts = 5
-	create(t, c)
+	sys.Create(t, c)
 
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	var killedAt []string
@@ -76,7 +76,7 @@ func TestLeaderFailover(t *testing.T) {
 	})
 	leader := func() string {
 		var found string
-		eventually(t, time.Minute, "a leader", func() (bool, string) {
+		sys.Eventually(t, time.Minute, "a leader", func() (bool, string) {
 			var seen []string
 			for name, r := range replicas {
 				ok, err := r.Leading()
@@ -92,12 +92,12 @@ func TestLeaderFailover(t *testing.T) {
 	}
 
 	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 1500, JitterMS: 500}})
-	ns := newNamespace(t, "failover", localsystem.NamespaceOptions{})
+	ns := sys.NewNamespace(t, "failover", localsystem.NamespaceOptions{})
 	c := sys.Campaign(ns, "failover", localsystem.Phase("only", 2013, 1, 8, 2))
-	create(t, c)
+	sys.Create(t, c)
 	for kill := 0; kill < 2; kill++ {
 		first := leader()
-		eventually(t, time.Minute, "the leader to admit work", func() (bool, string) {
+		sys.Eventually(t, time.Minute, "the leader to admit work", func() (bool, string) {
 			cm := monthCounts(t, ns, c.Name)
 			return cm.Processing > 0, fmt.Sprintf("%+v", cm)
 		})
@@ -116,14 +116,14 @@ func TestLeaderFailover(t *testing.T) {
 // and no month stays Processing.
 func TestPodsDeletedMidRun(t *testing.T) {
 	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {LatencyMS: 20000}})
-	ns := newNamespace(t, "podgone", localsystem.NamespaceOptions{})
+	ns := sys.NewNamespace(t, "podgone", localsystem.NamespaceOptions{})
 	c := sys.Campaign(ns, "podgone", localsystem.Phase("only", 2015, 1, 3, 3))
-	create(t, c)
+	sys.Create(t, c)
 
 	var pods []corev1.Pod
-	eventually(t, 2*time.Minute, "the first attempts' pods to run", func() (bool, string) {
+	sys.Eventually(t, 2*time.Minute, "the first attempts' pods to run", func() (bool, string) {
 		pods = nil
-		for _, p := range listPods(t, ns, client.MatchingLabels{v1alpha1.LabelAttempt: "1"}) {
+		for _, p := range sys.ListPods(t, ns, client.MatchingLabels{v1alpha1.LabelAttempt: "1"}) {
 			if p.Status.Phase == corev1.PodRunning {
 				pods = append(pods, p)
 			}
@@ -135,8 +135,8 @@ func TestPodsDeletedMidRun(t *testing.T) {
 			t.Fatalf("deleting pod %s: %v", p.Name, err)
 		}
 	}
-	eventually(t, 2*time.Minute, "every attempt 1 to be recorded as failed", func() (bool, string) {
-		ms := listMonths(t, ns, c.Name)
+	sys.Eventually(t, 2*time.Minute, "every attempt 1 to be recorded as failed", func() (bool, string) {
+		ms := sys.ListMonths(t, ns, c.Name)
 		failed := 0
 		for _, m := range ms {
 			if len(m.Status.History) > 0 && m.Status.History[0].Outcome == v1alpha1.AttemptFailed {
@@ -148,7 +148,7 @@ func TestPodsDeletedMidRun(t *testing.T) {
 	// The provider answers promptly again: the retries complete the months.
 	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {}})
 	holds(t, c, 3, true, 3*time.Minute)
-	for _, m := range listMonths(t, ns, c.Name) {
+	for _, m := range sys.ListMonths(t, ns, c.Name) {
 		if m.Status.Attempts < 2 {
 			t.Errorf("%s completed in %d attempts although its first pod was deleted", m.Name, m.Status.Attempts)
 		}

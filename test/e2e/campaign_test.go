@@ -67,13 +67,7 @@ func TestMultiPhaseCampaignCompletes(t *testing.T) {
 // ends Failed after its last attempt, with the reason in its status (kubectl's wide output) and
 // in backfill_log.error_message.
 func TestWorkerFailureRetriedThenFailed(t *testing.T) {
-	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {Outage: true}, fakes.ProviderXAI: {Outage: true}})
-	ns := newNamespace(t, "outage", localsystem.NamespaceOptions{})
-	c := newCampaign(ns, "outage", phase("only", 2018, 3, 3, 1))
-	c.Spec.Retry.MaxAttempts = 2
-	create(t, c)
-
-	_, months := waitFinished(t, ns, c.Name, 1, 3*time.Minute)
+	ns, c, months := runInModelOutage(t, "outage", phase("only", 2018, 3, 3, 1), 2, 1)
 	m := months[0]
 	if m.Status.State != v1alpha1.MonthFailed || m.Status.Attempts != 2 {
 		t.Fatalf("%s: state %s after %d attempts, want Failed after 2 (history %+v)", m.Name, m.Status.State, m.Status.Attempts, m.Status.History)

@@ -2,10 +2,7 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -16,24 +13,39 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
+	"github.com/ooheynerds/backfill-operator/internal/dev/fakes"
 	"github.com/ooheynerds/backfill-operator/internal/dev/invariants"
 	"github.com/ooheynerds/backfill-operator/internal/dev/localsystem"
 )
 
-// newNamespace creates a restricted namespace with the Secrets campaigns reference.
+// The suite's helpers for namespaces, objects and waiting are the local system's, shared with
+// the chaos suite.
+
 func newNamespace(t testing.TB, prefix string, o localsystem.NamespaceOptions) string {
 	t.Helper()
-	b := make([]byte, 3)
-	_, _ = rand.Read(b)
-	name := prefix + "-" + hex.EncodeToString(b)
-	ctx := context.Background()
-	if err := sys.Namespace(ctx, name, o); err != nil {
-		t.Fatal(err)
-	}
-	if err := sys.Cluster.WaitForDefaultServiceAccount(ctx, name); err != nil {
-		t.Fatal(err)
-	}
-	return name
+	return sys.NewNamespace(t, prefix, o)
+}
+
+func create(t testing.TB, obj client.Object) { t.Helper(); sys.Create(t, obj) }
+
+func eventually(t testing.TB, timeout time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	sys.Eventually(t, timeout, what, cond)
+}
+
+func getCampaign(t testing.TB, ns, name string) *v1alpha1.BackfillCampaign {
+	t.Helper()
+	return sys.GetCampaign(t, ns, name)
+}
+
+func listMonths(t testing.TB, ns, campaign string) []v1alpha1.BackfillMonth {
+	t.Helper()
+	return sys.ListMonths(t, ns, campaign)
+}
+
+func listPods(t testing.TB, ns string, labels client.MatchingLabels) []corev1.Pod {
+	t.Helper()
+	return sys.ListPods(t, ns, labels)
 }
 
 // phase is one phase over months from..to of a year.
@@ -46,66 +58,11 @@ func newCampaign(ns, name string, phases ...v1alpha1.Phase) *v1alpha1.BackfillCa
 	return sys.Campaign(ns, name, phases...)
 }
 
-func create(t testing.TB, obj client.Object) {
-	t.Helper()
-	if err := sys.Client.Create(context.Background(), obj); err != nil {
-		t.Fatalf("creating %T %s: %v", obj, obj.GetName(), err)
-	}
-}
-
-// eventually polls cond every 250ms until it holds or timeout passes; on timeout the test
-// fails with what was last seen and the end of the manager's log.
-func eventually(t testing.TB, timeout time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	var last string
-	for {
-		ok, seen := cond()
-		if ok {
-			return
-		}
-		last = seen
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s; last seen: %s\n--- manager log (tail) ---\n%s",
-				timeout, what, last, localsystem.Tail(sys.ManagerLog(), 4000))
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-}
-
-func getCampaign(t testing.TB, ns, name string) *v1alpha1.BackfillCampaign {
-	t.Helper()
-	c := &v1alpha1.BackfillCampaign{}
-	if err := sys.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, c); err != nil {
-		t.Fatalf("reading campaign %s/%s: %v", ns, name, err)
-	}
-	return c
-}
-
-func listMonths(t testing.TB, ns, campaign string) []v1alpha1.BackfillMonth {
-	t.Helper()
-	var l v1alpha1.BackfillMonthList
-	if err := sys.Client.List(context.Background(), &l, client.InNamespace(ns), client.MatchingLabels{v1alpha1.LabelCampaign: campaign}); err != nil {
-		t.Fatalf("listing months: %v", err)
-	}
-	sort.Slice(l.Items, func(i, j int) bool { return l.Items[i].Name < l.Items[j].Name })
-	return l.Items
-}
-
 func listJobs(t testing.TB, ns string, labels client.MatchingLabels) []batchv1.Job {
 	t.Helper()
 	var l batchv1.JobList
 	if err := sys.Client.List(context.Background(), &l, client.InNamespace(ns), labels); err != nil {
 		t.Fatalf("listing Jobs: %v", err)
-	}
-	return l.Items
-}
-
-func listPods(t testing.TB, ns string, labels client.MatchingLabels) []corev1.Pod {
-	t.Helper()
-	var l corev1.PodList
-	if err := sys.Client.List(context.Background(), &l, client.InNamespace(ns), labels); err != nil {
-		t.Fatalf("listing pods: %v", err)
 	}
 	return l.Items
 }
@@ -130,6 +87,20 @@ func waitFinished(t testing.TB, ns, name string, wantMonths int, timeout time.Du
 		return len(months) == wantMonths && finished == wantMonths && int(cm.Completed+cm.Failed) == wantMonths && cm.Total == int32(wantMonths), seen
 	})
 	return c, months
+}
+
+// runInModelOutage runs a campaign "outage" of one phase in a new namespace while both
+// language models are down (until the test ends or clears the faults), so that each of its
+// months fails after maxAttempts, and returns the namespace, the campaign and its finished months.
+func runInModelOutage(t testing.TB, prefix string, p v1alpha1.Phase, maxAttempts int32, months int) (string, *v1alpha1.BackfillCampaign, []v1alpha1.BackfillMonth) {
+	t.Helper()
+	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {Outage: true}, fakes.ProviderXAI: {Outage: true}})
+	ns := newNamespace(t, prefix, localsystem.NamespaceOptions{})
+	c := newCampaign(ns, "outage", p)
+	c.Spec.Retry.MaxAttempts = maxAttempts
+	create(t, c)
+	_, finished := waitFinished(t, ns, c.Name, months, 3*time.Minute)
+	return ns, c, finished
 }
 
 func readyReason(c *v1alpha1.BackfillCampaign) string {

@@ -12,7 +12,6 @@ import (
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/internal/dev/fakes"
-	"github.com/ooheynerds/backfill-operator/internal/dev/localsystem"
 	"github.com/ooheynerds/backfill-operator/internal/plugin"
 )
 
@@ -39,12 +38,7 @@ func TestPluginEndToEnd(t *testing.T) {
 		return stdout.String()
 	}
 
-	sys.InjectFaults(t, map[string]fakes.Faults{fakes.ProviderGemini: {Outage: true}, fakes.ProviderXAI: {Outage: true}})
-	ns := newNamespace(t, "plugin", localsystem.NamespaceOptions{})
-	c := newCampaign(ns, "outage", phase("validate", 2019, 1, 2, 2))
-	c.Spec.Retry.MaxAttempts = 1
-	create(t, c)
-	_, months := waitFinished(t, ns, c.Name, 2, 3*time.Minute)
+	ns, c, months := runInModelOutage(t, "plugin", phase("validate", 2019, 1, 2, 2), 1, 2)
 	for _, m := range months {
 		if m.Status.State != v1alpha1.MonthFailed {
 			t.Fatalf("%s ended %s during the outage, want Failed", m.Name, m.Status.State)

@@ -13,23 +13,20 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/controllers"
 	"github.com/ooheynerds/backfill-operator/internal/attempt"
 	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
-	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/dev/testdb"
 )
 
 // monthReconciler drives the month controller directly against the real API server and a real
 // database, so a test can set up exactly the objects (and pod statuses) it needs.
-func monthReconciler(t *testing.T, db string) *controllers.MonthReconciler {
+func monthReconciler(t *testing.T, pool *pgxpool.Pool) *controllers.MonthReconciler {
 	t.Helper()
-	pool, err := database.Connect(context.Background(), db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
 	return &controllers.MonthReconciler{
 		Client: env.Client, APIReader: env.Client, Scheme: env.Client.Scheme(), Clock: clocktesting.NewFakeClock(start),
 		Recorder: events.NewFakeRecorder(100), Jobs: jobs, Results: controllers.Results{DB: pool, Client: env.Client},
@@ -68,18 +65,10 @@ func reconcileMonth(t *testing.T, r *controllers.MonthReconciler, m *v1alpha1.Ba
 // incarnation) never takes the earlier incarnation's attempt row for its own.
 func TestRecreatedMonthIgnoresEarlierIncarnation(t *testing.T) {
 	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "ident")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := localpg.NewDatabase(t)
-	r := monthReconciler(t, db)
+	ns := env.NewNamespace(t, "ident")
+	pool := testdb.Pool(t)
+	r := monthReconciler(t, pool)
 	_, m := processingMonth(t, ctx, ns)
-	pool, err := database.Connect(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
 	// the earlier incarnation failed attempt 1 after 16 calls
 	if _, err := database.InsertAttempt(ctx, pool, database.Attempt{
 		AttemptKey: database.AttemptKey{Namespace: ns, Campaign: "ident", Year: 2020, Month: 3, MonthUID: "earlier-incarnation", Attempt: 1},
@@ -131,11 +120,8 @@ func TestRecreatedMonthIgnoresEarlierIncarnation(t *testing.T) {
 // none of the month's attempts, with the kubelet's reason in lastError and the condition.
 func TestMissingSecretFailsAttemptAtOnceWithoutCountingIt(t *testing.T) {
 	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "secret")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := monthReconciler(t, localpg.NewDatabase(t))
+	ns := env.NewNamespace(t, "secret")
+	r := monthReconciler(t, testdb.Pool(t))
 	_, m := processingMonth(t, ctx, ns)
 	m.Spec.Suspend = false
 	if err := env.Client.Update(ctx, m); err != nil {
@@ -211,12 +197,9 @@ func (w conflictingStatus) Update(ctx context.Context, obj client.Object, opts .
 // failed attempt one Warning.
 func TestMonthEventsOnceThroughConflicts(t *testing.T) {
 	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "conflict")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db := localpg.NewDatabase(t)
-	r := monthReconciler(t, db)
+	ns := env.NewNamespace(t, "conflict")
+	pool := testdb.Pool(t)
+	r := monthReconciler(t, pool)
 	recorder := events.NewFakeRecorder(100)
 	armed := false
 	r.Client, r.Recorder = conflictingClient{Client: env.Client, armed: &armed}, recorder
@@ -230,11 +213,6 @@ func TestMonthEventsOnceThroughConflicts(t *testing.T) {
 	if armed || got.Status.State != v1alpha1.MonthProcessing {
 		t.Fatalf("armed %v state %s: the conflict was not exercised or the pass not redone", armed, got.Status.State)
 	}
-	pool, err := database.Connect(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
 	if _, err := database.InsertAttempt(ctx, pool, database.Attempt{
 		AttemptKey: database.AttemptKey{Namespace: ns, Campaign: "ident", Year: 2020, Month: 3, MonthUID: string(got.UID), Attempt: 1},
 		Mode:       "Live", Outcome: database.OutcomeFailed, Cause: string(v1alpha1.CauseBadAnswer), Error: "AllModelsRefused: nothing",

@@ -19,10 +19,7 @@ import (
 // Edge cases a user may rightly write: each must be accepted as it is.
 func TestEdgeCaseCampaignsAreAccepted(t *testing.T) {
 	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "edges")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns := env.NewNamespace(t, "edges")
 	tests := []struct {
 		name   string
 		edit   func(spec map[string]any)
@@ -102,10 +99,7 @@ func TestEdgeCaseCampaignsAreAccepted(t *testing.T) {
 
 func TestInvalidMonthsAreRejected(t *testing.T) {
 	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "badmonths")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns := env.NewNamespace(t, "badmonths")
 	tests := []struct{ name, spec, message string }{
 		{"prompt variant left at auto", `{campaign: c, phase: p, year: 2020, month: 1, promptVariant: auto, booksPerMonth: 20}`,
 			`spec.promptVariant: Invalid value: "auto": a month's promptVariant must be resolved`},
@@ -130,10 +124,7 @@ func TestInvalidMonthsAreRejected(t *testing.T) {
 // and the controllers' accessors see the same values.
 func TestMinimalCampaignGetsEveryDefault(t *testing.T) {
 	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "minimal")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns := env.NewNamespace(t, "minimal")
 	obj := campaignFromYAML(t, `
 apiVersion: alexandria.ooheynerds.com/v1alpha1
 kind: BackfillCampaign

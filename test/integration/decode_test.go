@@ -21,10 +21,7 @@ import (
 // another namespace is planned, admitted and completes beside it.
 func TestUninterpretableCampaignAffectsOnlyItself(t *testing.T) {
 	ctx := context.Background()
-	badNS, err := env.Namespace(ctx, "undecodable")
-	if err != nil {
-		t.Fatal(err)
-	}
+	badNS := env.NewNamespace(t, "undecodable")
 	bad := campaignFromYAML(t, strings.Replace(valid, "NAME", "stored-before-the-rules", 1), badNS)
 	bad.Object["spec"].(map[string]any)["job"] = map[string]any{"pendingDeadline": "abc"}
 	storeWithoutDurationRules(t, ctx, bad)
@@ -32,10 +29,7 @@ func TestUninterpretableCampaignAffectsOnlyItself(t *testing.T) {
 
 	good := builders.MakeCampaign("good", "").Phase("p", 2020, 2020, 5, 2).Months(1, 2).
 		Deadlines(10*time.Minute, time.Hour).Database("db", "url").Obj()
-	goodNS, err := env.Namespace(ctx, "rules")
-	if err != nil {
-		t.Fatal(err)
-	}
+	goodNS := env.NewNamespace(t, "rules")
 	s := newSimIn(t, goodNS, good, goodOutcome, badNS) // one manager sees both
 	s.waitForJobs(1)
 	s.until("good", 20, "the good campaign completes", func(c *v1alpha1.BackfillCampaign) bool {

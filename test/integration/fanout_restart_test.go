@@ -22,10 +22,7 @@ import (
 // status counting them all.
 func TestFanoutKilledHalfwayFinishesWithoutDuplicates(t *testing.T) {
 	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "fanout-restart")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns := env.NewNamespace(t, "fanout-restart")
 	const months = 1200 // 1900–1999
 	c := builders.MakeCampaign("big", ns).Mode(v1alpha1.ModePlan).Phase("p", 1900, 1999, 20, 5).Obj()
 	clock := clocktesting.NewFakeClock(time.Date(2026, 1, 15, 3, 0, 0, 0, time.UTC))

@@ -11,9 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
-	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/dev/testdb"
 	"github.com/ooheynerds/backfill-operator/internal/dev/testenv"
 	"github.com/ooheynerds/backfill-operator/internal/mirror"
 )
@@ -56,16 +55,8 @@ func TestMirrorFollowsDeletedCampaign(t *testing.T) {
 // sweep) repairs backfill_log when it starts.
 func TestMirrorRepairedAtStartAfterDeletionsWhileDown(t *testing.T) {
 	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "sweep")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dbURL := localpg.NewDatabase(t)
-	pool, err := database.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	ns := env.NewNamespace(t, "sweep")
+	dbURL, pool := testdb.New(t)
 	// What a manager that died mid-run left: rows of months that no longer exist.
 	for month, state := range map[int32]v1alpha1.MonthState{1: v1alpha1.MonthCompleted, 2: v1alpha1.MonthProcessing, 3: v1alpha1.MonthRetry, 4: v1alpha1.MonthPending} {
 		m := builders.MakeMonth("crashed", ns, "p", 2020, month).State(state).Obj()

@@ -16,7 +16,7 @@ import (
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
-	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/dev/testdb"
 	"github.com/ooheynerds/backfill-operator/internal/dev/testenv"
 )
 
@@ -97,16 +97,8 @@ func (l *lifecycle) finish(pool database.Querier, m *v1alpha1.BackfillMonth, n i
 // through admission, keeps history and continues numbering.
 func TestRecreatedMonthAndRerun(t *testing.T) {
 	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "lifecycle")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dbURL := localpg.NewDatabase(t)
-	pool, err := database.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	ns := env.NewNamespace(t, "lifecycle")
+	dbURL, pool := testdb.New(t)
 	clock := clocktesting.NewFakeClock(start)
 	mgr, err := env.StartManager(ctx, testenv.ManagerOptions{Clock: clock, DatabaseURL: dbURL, Jobs: jobs})
 	if err != nil {

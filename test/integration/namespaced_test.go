@@ -29,18 +29,9 @@ import (
 func TestNamespacedManagerNeedsOnlyItsNamespacesRights(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	watched, err := env.Namespace(ctx, "watched")
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := env.Namespace(ctx, "other")
-	if err != nil {
-		t.Fatal(err)
-	}
-	home, err := env.Namespace(ctx, "operator")
-	if err != nil {
-		t.Fatal(err)
-	}
+	watched := env.NewNamespace(t, "watched")
+	other := env.NewNamespace(t, "other")
+	home := env.NewNamespace(t, "operator")
 
 	// The generated rules, as config/rbac/role.yaml has them, bound in the watched namespace only.
 	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "rbac", "role.yaml"))
@@ -103,14 +94,7 @@ func TestNamespacedManagerNeedsOnlyItsNamespacesRights(t *testing.T) {
 			t.Fatalf("the namespaced manager stopped: %v", err)
 		default:
 		}
-		var months v1alpha1.BackfillMonthList
-		if err := env.Client.List(ctx, &months, client.InNamespace(watched)); err != nil {
-			t.Fatal(err)
-		}
-		var c v1alpha1.BackfillCampaign
-		if err := env.Client.Get(ctx, client.ObjectKey{Namespace: watched, Name: "scoped"}, &c); err != nil {
-			t.Fatal(err)
-		}
+		c, months := scoped(t, watched)
 		if len(months.Items) == 3 && c.Status.Months.Total == 3 && c.Status.Months.Processing == 2 {
 			break
 		}
@@ -120,15 +104,22 @@ func TestNamespacedManagerNeedsOnlyItsNamespacesRights(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	// The other namespace's campaign: never touched (no status, no months).
-	var months v1alpha1.BackfillMonthList
-	if err := env.Client.List(ctx, &months, client.InNamespace(other)); err != nil {
-		t.Fatal(err)
-	}
-	var c v1alpha1.BackfillCampaign
-	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: other, Name: "scoped"}, &c); err != nil {
-		t.Fatal(err)
-	}
+	c, months := scoped(t, other)
 	if len(months.Items) != 0 || c.Status.ObservedGeneration != 0 || len(c.Status.Conditions) != 0 {
 		t.Fatalf("the campaign outside the watched namespace was touched: %d months, status %+v", len(months.Items), c.Status)
 	}
+}
+
+// scoped reads the campaign "scoped" of a namespace and the months there.
+func scoped(t *testing.T, ns string) (v1alpha1.BackfillCampaign, v1alpha1.BackfillMonthList) {
+	t.Helper()
+	var c v1alpha1.BackfillCampaign
+	if err := env.Client.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "scoped"}, &c); err != nil {
+		t.Fatal(err)
+	}
+	var months v1alpha1.BackfillMonthList
+	if err := env.Client.List(context.Background(), &months, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	return c, months
 }

@@ -18,7 +18,7 @@ import (
 	"github.com/ooheynerds/backfill-operator/internal/admission"
 	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
-	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/dev/testdb"
 	"github.com/ooheynerds/backfill-operator/internal/dev/testenv"
 	"github.com/ooheynerds/backfill-operator/internal/rerun"
 )
@@ -34,16 +34,8 @@ type rerunWorld struct {
 func newRerunWorld(t *testing.T, c *v1alpha1.BackfillCampaign, outcomeOf func(*v1alpha1.BackfillMonth, int) outcome) *rerunWorld {
 	t.Helper()
 	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "rerun")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dbURL := localpg.NewDatabase(t)
-	pool, err := database.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	ns := env.NewNamespace(t, "rerun")
+	dbURL, pool := testdb.New(t)
 	w := &rerunWorld{dbURL: dbURL, sim: &sim{t: t, ctx: ctx, c: env.Client, ns: ns, pool: pool,
 		clock: clocktesting.NewFakeClock(start), outcome: outcomeOf, done: map[string]bool{}}}
 	w.startManager()
@@ -98,12 +90,7 @@ func rerunIn(name string, state v1alpha1.RerunState) func(*v1alpha1.BackfillCamp
 // setReruns replaces spec.reruns, as a user applying a new version of the campaign would.
 func (w *rerunWorld) setReruns(campaign string, reruns ...v1alpha1.Rerun) {
 	w.t.Helper()
-	c := w.campaign(campaign)
-	patch := client.MergeFrom(c.DeepCopy())
-	c.Spec.Reruns = reruns
-	if err := w.c.Patch(w.ctx, c, patch); err != nil {
-		w.t.Fatal(err)
-	}
+	w.editSpec(campaign, func(c *v1alpha1.BackfillCampaign) { c.Spec.Reruns = reruns })
 }
 
 func (w *rerunWorld) month(campaign string, year, month int32) *v1alpha1.BackfillMonth {

@@ -13,9 +13,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
-	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/dev/testdb"
 	"github.com/ooheynerds/backfill-operator/internal/dev/testenv"
 )
 
@@ -23,10 +22,7 @@ import (
 // returns a simulator for it.
 func newSim(t *testing.T, c *v1alpha1.BackfillCampaign, outcomeOf func(*v1alpha1.BackfillMonth, int) outcome) *sim {
 	t.Helper()
-	ns, err := env.Namespace(context.Background(), "rules")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns := env.NewNamespace(t, "rules")
 	return newSimIn(t, ns, c, outcomeOf)
 }
 
@@ -36,12 +32,7 @@ func newSim(t *testing.T, c *v1alpha1.BackfillCampaign, outcomeOf func(*v1alpha1
 func newSimIn(t *testing.T, ns string, c *v1alpha1.BackfillCampaign, outcomeOf func(*v1alpha1.BackfillMonth, int) outcome, also ...string) *sim {
 	t.Helper()
 	ctx := context.Background()
-	dbURL := localpg.NewDatabase(t)
-	pool, err := database.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
+	dbURL, pool := testdb.New(t)
 	clock := clocktesting.NewFakeClock(start)
 	mgr, err := env.StartManager(ctx, testenv.ManagerOptions{Clock: clock, DatabaseURL: dbURL, Jobs: jobs, WatchNamespaces: append([]string{ns}, also...)})
 	if err != nil {
@@ -130,12 +121,7 @@ func TestGateBlocksBelowThresholdUntilTheSpecChanges(t *testing.T) {
 	}
 
 	// the user lowers the bar in Git; the campaign moves on
-	cur := s.campaign("gated")
-	before := cur.DeepCopy()
-	cur.Spec.Phases[0].Gate.MinResolutionRate = ptr.To[int32](85)
-	if err := s.c.Patch(s.ctx, cur, client.MergeFrom(before)); err != nil {
-		t.Fatal(err)
-	}
+	s.editSpec("gated", func(c *v1alpha1.BackfillCampaign) { c.Spec.Phases[0].Gate.MinResolutionRate = ptr.To[int32](85) })
 	done := s.until("gated", 40, "the campaign to complete", func(c *v1alpha1.BackfillCampaign) bool {
 		return meta.IsStatusConditionTrue(c.Status.Conditions, v1alpha1.ConditionReady)
 	})
@@ -161,12 +147,7 @@ func TestManualApprovalLivesInTheSpec(t *testing.T) {
 	if n := admittedIn(s, "history"); n != 0 {
 		t.Fatalf("%d months of an unapproved phase admitted", n)
 	}
-	cur := s.campaign("approval")
-	before := cur.DeepCopy()
-	cur.Spec.ApprovedPhases = []string{"history"}
-	if err := s.c.Patch(s.ctx, cur, client.MergeFrom(before)); err != nil {
-		t.Fatal(err)
-	}
+	s.editSpec("approval", func(c *v1alpha1.BackfillCampaign) { c.Spec.ApprovedPhases = []string{"history"} })
 	s.until("approval", 30, "the campaign to complete after approval", func(c *v1alpha1.BackfillCampaign) bool {
 		return meta.IsStatusConditionTrue(c.Status.Conditions, v1alpha1.ConditionReady)
 	})
@@ -311,10 +292,7 @@ func TestJobHeldSuspendedByAQueueIsLeftAlone(t *testing.T) {
 
 func TestNameCollisionIsRefusedNotAdopted(t *testing.T) {
 	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "collide")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns := env.NewNamespace(t, "collide")
 	// someone else's month already holds a name the campaign would use
 	squatter := builders.MakeMonth("other", ns, "p", 2020, 1).Obj()
 	squatter.Name = "mine-2020-01"
@@ -345,10 +323,7 @@ func TestNameCollisionIsRefusedNotAdopted(t *testing.T) {
 
 func TestOrphanedMonthIsAdoptedWithItsHistory(t *testing.T) {
 	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "adopt")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns := env.NewNamespace(t, "adopt")
 	// a month this campaign left behind (deleted with --cascade=orphan), already completed
 	orphan := builders.MakeMonth("again", ns, "p", 2020, 1).Obj()
 	orphan.Status = v1alpha1.BackfillMonthStatus{}

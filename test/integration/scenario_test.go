@@ -16,9 +16,9 @@ import (
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/internal/attemptjob"
-	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
 	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
+	"github.com/ooheynerds/backfill-operator/internal/dev/testdb"
 	"github.com/ooheynerds/backfill-operator/internal/dev/testenv"
 	"github.com/ooheynerds/backfill-operator/internal/mirror"
 )
@@ -33,21 +33,14 @@ var start = time.Date(2026, 1, 15, 3, 0, 0, 0, time.UTC)
 // way, and checks every rule a user relies on.
 func TestSeedRolloutOver300Months(t *testing.T) {
 	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "rollout")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns := env.NewNamespace(t, "rollout")
 	pg, err := localpg.Start(ctx, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = pg.Stop(); _ = os.RemoveAll(pg.Dir()) }()
+	t.Cleanup(func() { _ = pg.Stop(); _ = os.RemoveAll(pg.Dir()) })
 	dbURL := pg.URL("postgres")
-	pool, err := database.Connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pool.Close()
+	pool := testdb.Connect(t, dbURL)
 
 	clock := clocktesting.NewFakeClock(start)
 	const name = "alexandria"

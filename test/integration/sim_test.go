@@ -73,6 +73,18 @@ func (s *sim) campaign(name string) *v1alpha1.BackfillCampaign {
 	return &c
 }
 
+// editSpec changes a campaign's spec as a user applying a new version of it would (a merge
+// patch, as kubectl sends).
+func (s *sim) editSpec(name string, edit func(*v1alpha1.BackfillCampaign)) {
+	s.t.Helper()
+	c := s.campaign(name)
+	patch := client.MergeFrom(c.DeepCopy())
+	edit(c)
+	if err := s.c.Patch(s.ctx, c, patch); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
 // runJobs finishes every unfinished Job that is not meant to hang.
 func (s *sim) runJobs() {
 	months := map[string]*v1alpha1.BackfillMonth{}

@@ -39,10 +39,7 @@ spec:
 
 func TestValidCampaignIsAccepted(t *testing.T) {
 	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "valid")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns := env.NewNamespace(t, "valid")
 	obj := campaignFromYAML(t, strings.Replace(valid, "NAME", "ok", 1), ns)
 	// dry run: the API server validates fully but stores nothing, so no later test's manager
 	// has to plan these campaigns
@@ -54,10 +51,7 @@ func TestValidCampaignIsAccepted(t *testing.T) {
 // TestValidRerunsAreAccepted: every selector a user may write, and the default state filled in.
 func TestValidRerunsAreAccepted(t *testing.T) {
 	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "valid-reruns")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns := env.NewNamespace(t, "valid-reruns")
 	obj := campaignFromYAML(t, strings.Replace(valid, "NAME", "reruns", 1)+`
   reruns:
   - name: failed-after-outage
@@ -93,10 +87,7 @@ func TestValidRerunsAreAccepted(t *testing.T) {
 
 func TestInvalidCampaignsAreRejectedWithAMessageThatSaysWhatToFix(t *testing.T) {
 	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "invalid")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns := env.NewNamespace(t, "invalid")
 	tests := []struct {
 		name    string
 		edit    func(spec map[string]any)
@@ -373,10 +364,7 @@ func TestInvalidCampaignsAreRejectedWithAMessageThatSaysWhatToFix(t *testing.T) 
 
 func TestMonthIdentityIsImmutable(t *testing.T) {
 	ctx := context.Background()
-	ns, err := env.Namespace(ctx, "immutable")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ns := env.NewNamespace(t, "immutable")
 	obj := &unstructured.Unstructured{}
 	if err := yaml.Unmarshal([]byte(`
 apiVersion: alexandria.ooheynerds.com/v1alpha1
@@ -391,7 +379,7 @@ spec: {campaign: c, phase: p, year: 2020, month: 1, promptVariant: contemporary-
 		t.Fatal(err)
 	}
 	obj.Object["spec"].(map[string]any)["year"] = int64(2021)
-	err = env.Client.Update(ctx, obj)
+	err := env.Client.Update(ctx, obj)
 	want := "a month's campaign, year and month are its identity and cannot change: create another BackfillMonth instead"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("changing a month's year: err = %v, want %q", err, want)

@@ -3,10 +3,7 @@ package manifests
 import (
 	"bytes"
 	"errors"
-	"flag"
-	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -22,19 +19,7 @@ import (
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	flag.Parse()
-	if testing.Short() {
-		os.Exit(m.Run())
-	}
-	var err error
-	env, err = testenv.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = env.Stop()
-	os.Exit(code)
+	testenv.Main(m, &env, testenv.Suite{Name: "manifests", ShortWithout: true})
 }
 
 func needAPIServer(t *testing.T) {

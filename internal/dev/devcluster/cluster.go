@@ -494,30 +494,21 @@ func (c *Cluster) controllerManagerHealthy(ctx context.Context) error {
 	// The controller-manager serves a self-signed certificate of its own; the
 	// check is only "is it up", over loopback.
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.kcmHealthURL, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("healthz returned %s", resp.Status)
-	}
-	return nil
+	return getOK(ctx, client, c.kcmHealthURL)
 }
 
 func etcdHealthy(ctx context.Context, etcdURL string) error { return GetOK(ctx, etcdURL+"/health") }
 
 // GetOK fails unless a plain GET of url answers 200 OK: a health or readiness check over loopback.
-func GetOK(ctx context.Context, url string) error {
+func GetOK(ctx context.Context, url string) error { return getOK(ctx, http.DefaultClient, url) }
+
+// getOK is a health check: a GET of url that succeeds only with 200 OK.
+func getOK(ctx context.Context, client *http.Client, url string) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}

@@ -13,12 +13,11 @@ import (
 // dates ("McCarthy, Cormac, 1933-"); `isbn` is a list, sometimes hyphenated, mixing 10 and 13.
 
 func (s *Server) archiveFake() fake {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /advancedsearch.php", s.archiveSearch)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeText(w, http.StatusNotFound, "text/html", "<html><body><h1>Item cannot be found.</h1></body></html>")
-	})
-	return fake{name: SourceArchive, handler: mux, fail: htmlFailures(http.StatusBadGateway)}
+	return fake{name: SourceArchive, fail: htmlFailures(http.StatusBadGateway),
+		routes: map[string]http.HandlerFunc{"GET /advancedsearch.php": s.archiveSearch},
+		notFound: func(w http.ResponseWriter, _ *http.Request) {
+			writeText(w, http.StatusNotFound, "text/html", "<html><body><h1>Item cannot be found.</h1></body></html>")
+		}}
 }
 
 func (s *Server) archiveSearch(w http.ResponseWriter, r *http.Request) {
@@ -31,24 +30,14 @@ func (s *Server) archiveSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	title, creator, rest := solrFields(q, "title", "creator")
 	_, isbn, _ := solrFields(q, "title", "isbn")
-	var books []*Book
-	if strings.TrimSpace(isbn) != "" {
-		if b, ok := s.catalog.lookupKnown(SourceArchive, strings.TrimSpace(isbn)); ok {
-			books = []*Book{b}
-		}
-	} else {
-		// mediatype:texts and other field filters in rest are accepted and ignored.
-		free := []string{}
-		for _, f := range strings.Fields(rest) {
-			if !strings.Contains(f, ":") {
-				free = append(free, f)
-			}
-		}
-		qq := query{title: title, author: creator, text: strings.Join(free, " ")}
-		if !qq.empty() {
-			books = s.catalog.search(SourceArchive, qq)
+	// mediatype:texts and other field filters in rest are accepted and ignored.
+	free := []string{}
+	for _, f := range strings.Fields(rest) {
+		if !strings.Contains(f, ":") {
+			free = append(free, f)
 		}
 	}
+	books := s.catalog.find(SourceArchive, strings.TrimSpace(isbn), query{title: title, author: creator, text: strings.Join(free, " ")})
 	fields := v["fl[]"]
 	if len(fields) == 0 && v.Get("fl") != "" {
 		fields = strings.Split(v.Get("fl"), ",")

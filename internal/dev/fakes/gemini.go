@@ -16,14 +16,12 @@ import (
 // PERMISSION_DENIED; injected 429s carry QuotaFailure and RetryInfo details.
 
 func (s *Server) geminiFake() fake {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1beta/models/{target}", s.geminiGenerate)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		geminiError(w, http.StatusNotFound, "NOT_FOUND", "Requested entity was not found.", nil)
-	})
 	return fake{
-		name:    ProviderGemini,
-		handler: mux,
+		name:   ProviderGemini,
+		routes: map[string]http.HandlerFunc{"POST /v1beta/models/{target}": s.geminiGenerate},
+		notFound: func(w http.ResponseWriter, _ *http.Request) {
+			geminiError(w, http.StatusNotFound, "NOT_FOUND", "Requested entity was not found.", nil)
+		},
 		auth: func(w http.ResponseWriter, r *http.Request) bool {
 			if r.Header.Get("x-goog-api-key") == "" && r.URL.Query().Get("key") == "" {
 				geminiError(w, http.StatusForbidden, "PERMISSION_DENIED",

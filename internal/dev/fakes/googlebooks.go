@@ -15,15 +15,15 @@ import (
 // a 400; errors in Google's {"error":{code,message,status,errors,details}} envelope.
 
 func (s *Server) googleBooksFake() fake {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /books/v1/volumes", s.googleBooksSearch)
-	mux.HandleFunc("GET /books/v1/volumes/{id}", s.googleBooksVolume)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		googleError(w, http.StatusNotFound, "NOT_FOUND", "notFound", "The requested URL was not found on this server.")
-	})
 	return fake{
-		name:    SourceGoogleBooks,
-		handler: mux,
+		name: SourceGoogleBooks,
+		routes: map[string]http.HandlerFunc{
+			"GET /books/v1/volumes":      s.googleBooksSearch,
+			"GET /books/v1/volumes/{id}": s.googleBooksVolume,
+		},
+		notFound: func(w http.ResponseWriter, r *http.Request) {
+			googleError(w, http.StatusNotFound, "NOT_FOUND", "notFound", "The requested URL was not found on this server.")
+		},
 		auth: func(w http.ResponseWriter, r *http.Request) bool {
 			if r.URL.Query().Get("key") == "" {
 				googleBooksDailyQuota(w, "0")
@@ -117,14 +117,7 @@ func (s *Server) googleBooksSearch(w http.ResponseWriter, r *http.Request) {
 		startIndex = si
 	}
 	qq, isbn := parseGoogleQuery(q)
-	var books []*Book
-	if isbn != "" {
-		if b, ok := s.catalog.lookupKnown(SourceGoogleBooks, isbn); ok {
-			books = []*Book{b}
-		}
-	} else {
-		books = s.catalog.search(SourceGoogleBooks, qq)
-	}
+	books := s.catalog.find(SourceGoogleBooks, isbn, qq)
 	out := map[string]any{"kind": "books#volumes", "totalItems": len(books)}
 	if startIndex < len(books) {
 		var items []map[string]any

@@ -17,18 +17,18 @@ import (
 // as string or number, `dewey_decimal` as string or list, several `date_published` formats.
 
 func (s *Server) isbndbFake() fake {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /book/{isbn}", s.isbndbBook)
-	mux.HandleFunc("POST /books", s.isbndbBatch)
-	mux.HandleFunc("GET /books/{query...}", s.isbndbSearch)
-	mux.HandleFunc("GET /search/{index}", s.isbndbSearchIndex)
-	mux.HandleFunc("GET /key", s.isbndbKey)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"errorMessage": "Not Found"})
-	})
 	return fake{
-		name:    SourceISBNdb,
-		handler: mux,
+		name: SourceISBNdb,
+		routes: map[string]http.HandlerFunc{
+			"GET /book/{isbn}":      s.isbndbBook,
+			"POST /books":           s.isbndbBatch,
+			"GET /books/{query...}": s.isbndbSearch,
+			"GET /search/{index}":   s.isbndbSearchIndex,
+			"GET /key":              s.isbndbKey,
+		},
+		notFound: func(w http.ResponseWriter, _ *http.Request) {
+			writeJSON(w, http.StatusNotFound, map[string]string{"errorMessage": "Not Found"})
+		},
 		auth: func(w http.ResponseWriter, r *http.Request) bool {
 			key := r.Header.Get("Authorization")
 			if key == "" || strings.HasPrefix(key, "Bearer ") {
@@ -145,14 +145,7 @@ func (s *Server) isbndbSearchIndex(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := r.URL.Query()
-	var books []*Book
-	if isbn := firstNonEmpty(v.Get("isbn13"), v.Get("isbn")); isbn != "" {
-		if b, ok := s.catalog.lookupKnown(SourceISBNdb, isbn); ok {
-			books = []*Book{b}
-		}
-	} else {
-		books = s.catalog.search(SourceISBNdb, query{title: v.Get("text"), author: v.Get("author")})
-	}
+	books := s.catalog.find(SourceISBNdb, firstNonEmpty(v.Get("isbn13"), v.Get("isbn")), query{title: v.Get("text"), author: v.Get("author")})
 	page, ok := isbndbPage(w, r, books)
 	if !ok {
 		return

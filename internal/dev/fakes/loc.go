@@ -15,12 +15,11 @@ import (
 // identifier[@type='isbn']; CQL dc.title / dc.creator / bath.isbn.
 
 func (s *Server) locFake() fake {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /lcdb", s.locSearch)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeText(w, http.StatusNotFound, "text/html", "<html><body><h1>404 Not Found</h1></body></html>")
-	})
-	return fake{name: SourceLOC, handler: mux, fail: htmlFailures(http.StatusInternalServerError),
+	return fake{name: SourceLOC, fail: htmlFailures(http.StatusInternalServerError),
+		routes: map[string]http.HandlerFunc{"GET /lcdb": s.locSearch},
+		notFound: func(w http.ResponseWriter, _ *http.Request) {
+			writeText(w, http.StatusNotFound, "text/html", "<html><body><h1>404 Not Found</h1></body></html>")
+		},
 		diagnostic: func(w http.ResponseWriter) {
 			locDiagnostic(w, "1", "General system error", "database connection lost")
 		}}
@@ -71,14 +70,7 @@ func (s *Server) locSearch(w http.ResponseWriter, r *http.Request) {
 			isbn = val
 		}
 	}
-	var books []*Book
-	if isbn != "" {
-		if b, ok := s.catalog.lookupKnown(SourceLOC, isbn); ok {
-			books = []*Book{b}
-		}
-	} else {
-		books = s.catalog.search(SourceLOC, q)
-	}
+	books := s.catalog.find(SourceLOC, isbn, q)
 	var sb strings.Builder
 	sb.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	sb.WriteString(`<zs:searchRetrieveResponse xmlns:zs="http://www.loc.gov/zing/srw/"><zs:version>1.1</zs:version>`)

@@ -15,23 +15,23 @@ import (
 // 429 with nginx's JSON body.
 
 func (s *Server) openLibraryFake() fake {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /search.json", s.openLibrarySearch)
-	mux.HandleFunc("GET /isbn/{file}", s.openLibraryISBN)
-	mux.HandleFunc("GET /books/{file}", s.openLibraryEdition)
-	mux.HandleFunc("GET /works/{file}", s.openLibraryWork)
-	mux.HandleFunc("GET /authors/{file}", s.openLibraryAuthor)
-	mux.HandleFunc("GET /api/books.json", s.openLibraryBibkeys)
-	mux.HandleFunc("GET /api/books", func(w http.ResponseWriter, r *http.Request) {
-		// Observed 2026-09: the legacy path answers 404 with an empty body; /api/books.json works.
-		w.WriteHeader(http.StatusNotFound)
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "notfound", "key": r.URL.Path})
-	})
 	return fake{
-		name:    SourceOpenLibrary,
-		handler: mux,
+		name: SourceOpenLibrary,
+		routes: map[string]http.HandlerFunc{
+			"GET /search.json":    s.openLibrarySearch,
+			"GET /isbn/{file}":    s.openLibraryISBN,
+			"GET /books/{file}":   s.openLibraryEdition,
+			"GET /works/{file}":   s.openLibraryWork,
+			"GET /authors/{file}": s.openLibraryAuthor,
+			"GET /api/books.json": s.openLibraryBibkeys,
+			"GET /api/books": func(w http.ResponseWriter, r *http.Request) {
+				// Observed 2026-09: the legacy path answers 404 with an empty body; /api/books.json works.
+				w.WriteHeader(http.StatusNotFound)
+			},
+		},
+		notFound: func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": "notfound", "key": r.URL.Path})
+		},
 		fail: func(w http.ResponseWriter, kind failure, retryAfter int) {
 			switch kind {
 			case failOutage:
@@ -57,18 +57,11 @@ func (s *Server) openLibrarySearch(w http.ResponseWriter, r *http.Request) {
 		t, a, rest := solrFields(q.text, "title", "author")
 		q.title, q.author, q.text = strings.TrimSpace(q.title+" "+t), strings.TrimSpace(q.author+" "+a), rest
 	}
-	var books []*Book
 	isbn := v.Get("isbn")
 	if isbn == "" && allDigits(normalizeISBN(strings.TrimPrefix(q.text, "isbn:"))) && len(tokens(q.text)) == 1 {
 		isbn = q.text // a bare ISBN in q is rewritten to isbn:(…)
 	}
-	if isbn != "" {
-		if b, ok := s.catalog.lookupKnown(SourceOpenLibrary, strings.TrimPrefix(isbn, "isbn:")); ok {
-			books = []*Book{b}
-		}
-	} else if !q.empty() {
-		books = s.catalog.search(SourceOpenLibrary, q)
-	}
+	books := s.catalog.find(SourceOpenLibrary, strings.TrimPrefix(isbn, "isbn:"), q)
 	// One doc per work.
 	var works []int
 	for _, b := range books {

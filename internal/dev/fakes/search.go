@@ -45,10 +45,6 @@ type query struct {
 	title, author, text string
 }
 
-func (q query) empty() bool {
-	return len(tokens(q.title)) == 0 && len(tokens(q.author)) == 0 && len(tokens(q.text)) == 0
-}
-
 // fraction returns the share of want's tokens present in have.
 func fraction(want []string, have []string) float64 {
 	if len(want) == 0 {
@@ -143,6 +139,18 @@ func (c *Catalog) search(source string, q query) []*Book {
 }
 
 // lookupKnown finds a book by ISBN if the source has it.
+// find answers a search as the sources do: by ISBN when the request names one (the book, when
+// the source knows it), otherwise by title, author and free text.
+func (c *Catalog) find(source, isbn string, q query) []*Book {
+	if isbn == "" {
+		return c.search(source, q)
+	}
+	if b, ok := c.lookupKnown(source, isbn); ok {
+		return []*Book{b}
+	}
+	return nil
+}
+
 func (c *Catalog) lookupKnown(source, isbn string) (*Book, bool) {
 	b, ok := c.byISBN[normalizeISBN(isbn)]
 	if !ok || !b.KnownBy.Has(source) {

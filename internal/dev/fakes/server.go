@@ -190,22 +190,21 @@ func (s *Server) SetFaults(provider string, f Faults) error {
 
 // Faults returns every provider's current faults.
 func (s *Server) Faults() map[string]Faults {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := map[string]Faults{}
-	for name, p := range s.providers {
-		out[name] = p.faults
-	}
-	return out
+	return perProvider(s, func(p *providerState) Faults { return p.faults })
 }
 
 // Calls returns requests received per provider since the last reset, failed ones included.
 func (s *Server) Calls() map[string]int {
+	return perProvider(s, func(p *providerState) int { return p.calls })
+}
+
+// perProvider is one field of every provider's state, read at one moment.
+func perProvider[T any](s *Server, field func(*providerState) T) map[string]T {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := map[string]int{}
+	out := map[string]T{}
 	for name, p := range s.providers {
-		out[name] = p.calls
+		out[name] = field(p)
 	}
 	return out
 }
@@ -335,8 +334,11 @@ type fake struct {
 	// auth rejects a request the way the real API does, or returns false to let it through.
 	auth func(w http.ResponseWriter, r *http.Request) (rejected bool)
 	// fail writes the provider's own error for an injected failure.
-	fail    func(w http.ResponseWriter, kind failure, retryAfter int)
-	handler http.Handler
+	fail func(w http.ResponseWriter, kind failure, retryAfter int)
+	// routes are the API's endpoints, as http.ServeMux patterns.
+	routes map[string]http.HandlerFunc
+	// notFound answers every other path, as the real API does.
+	notFound http.HandlerFunc
 	// limit applies plan limits after auth (ISBNdb only).
 	limit func(w http.ResponseWriter, r *http.Request) (rejected bool)
 	// diagnostic writes a 200 answer that reports a problem instead of results; nil means a
@@ -364,6 +366,11 @@ const (
 )
 
 func (s *Server) serveFake(f fake) http.Handler {
+	api := http.NewServeMux()
+	for pattern, h := range f.routes {
+		api.HandleFunc(pattern, h)
+	}
+	api.HandleFunc("/", f.notFound)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		d := s.admit(f.name)
 		if d.faults.Outage {
@@ -413,7 +420,7 @@ func (s *Server) serveFake(f fake) http.Handler {
 			return
 		}
 		rec := &recorder{header: http.Header{}}
-		f.handler.ServeHTTP(rec, r.WithContext(withFaults(r.Context(), d.faults)))
+		api.ServeHTTP(rec, r.WithContext(withFaults(r.Context(), d.faults)))
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}

@@ -20,14 +20,12 @@ import (
 // User-Agent (Wikimedia's policy), 429 with Retry-After, 400 for a query without SELECT.
 
 func (s *Server) wikidataFake() fake {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/sparql", s.wikidataSPARQL)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeText(w, http.StatusNotFound, "text/plain", "Not Found")
-	})
 	return fake{
-		name:    SourceWikidata,
-		handler: mux,
+		name:   SourceWikidata,
+		routes: map[string]http.HandlerFunc{"/sparql": s.wikidataSPARQL},
+		notFound: func(w http.ResponseWriter, _ *http.Request) {
+			writeText(w, http.StatusNotFound, "text/plain", "Not Found")
+		},
 		auth: func(w http.ResponseWriter, r *http.Request) bool {
 			ua := r.UserAgent()
 			if ua == "" || strings.HasPrefix(ua, "Go-http-client/") || strings.HasPrefix(ua, "curl/") {

@@ -14,14 +14,12 @@ import (
 // parse into *openai.Error: that is the point.
 
 func (s *Server) xaiFake() fake {
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/chat/completions", s.xaiChat)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		xaiError(w, http.StatusNotFound, "Some requested entity was not found", "The requested resource was not found.")
-	})
 	return fake{
-		name:    ProviderXAI,
-		handler: mux,
+		name:   ProviderXAI,
+		routes: map[string]http.HandlerFunc{"POST /v1/chat/completions": s.xaiChat},
+		notFound: func(w http.ResponseWriter, _ *http.Request) {
+			xaiError(w, http.StatusNotFound, "Some requested entity was not found", "The requested resource was not found.")
+		},
 		auth: func(w http.ResponseWriter, r *http.Request) bool {
 			key, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 			if !ok || strings.TrimSpace(key) == "" {

@@ -235,26 +235,36 @@ func (s *System) StartManager() error {
 	if err != nil {
 		return err
 	}
-	args := append([]string{"manager",
+	s.logf("starting the manager (%s manager, log %s)", s.opts.Binary, s.ManagerLog())
+	cmd, end, err := s.startManagerProcess(logFile, &syscall.SysProcAttr{Setpgid: true}, s.opts.ManagerArgs)
+	if err != nil {
+		return fmt.Errorf("starting the manager: %w", err)
+	}
+	s.manager, s.managerEnd = cmd, end
+	return nil
+}
+
+// startManagerProcess starts the built binary as a manager with the flags every manager of the
+// system has, then args, its output in logFile (closed when it ends, and on a failed start);
+// end receives how it ended.
+func (s *System) startManagerProcess(logFile *os.File, attr *syscall.SysProcAttr, args []string) (*exec.Cmd, chan error, error) {
+	cmd := exec.Command(s.opts.Binary, append([]string{"manager",
 		"--kubeconfig", s.Cluster.Kubeconfig,
 		"--worker-image", WorkerImage,
 		"--worker-database-secret", DatabaseSecret + "/" + DatabaseSecretKey,
 		"--metrics-bind-address", "0",
 		"--health-probe-bind-address", "0",
-	}, s.opts.ManagerArgs...)
-	cmd := exec.Command(s.opts.Binary, args...)
+	}, args...)...)
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+s.DatabaseURL)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	s.logf("starting the manager (%s manager, log %s)", s.opts.Binary, s.ManagerLog())
+	cmd.SysProcAttr = attr
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
-		return fmt.Errorf("starting the manager: %w", err)
+		return nil, nil, err
 	}
 	end := make(chan error, 1)
 	go func() { end <- cmd.Wait(); logFile.Close() }()
-	s.manager, s.managerEnd = cmd, end
-	return nil
+	return cmd, end, nil
 }
 
 // ManagerPID is the running manager's process id (0 when it is not running), for benchmarks
@@ -299,9 +309,15 @@ func (s *System) ManagerExited() (bool, error) {
 	if s.manager == nil {
 		return false, nil
 	}
+	return exited(s.managerEnd)
+}
+
+// exited peeks at how a process ended (what its Wait returned, into end): whether it has, and
+// how, leaving the answer in end for the next look.
+func exited(end chan error) (bool, error) {
 	select {
-	case err := <-s.managerEnd:
-		s.managerEnd <- err
+	case err := <-end:
+		end <- err
 		return true, err
 	default:
 		return false, nil

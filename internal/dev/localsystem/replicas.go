@@ -29,24 +29,11 @@ func (s *System) StartReplica(name string, args ...string) (*Replica, error) {
 	if err != nil {
 		return nil, err
 	}
-	all := append([]string{"manager",
-		"--kubeconfig", s.Cluster.Kubeconfig,
-		"--worker-image", WorkerImage,
-		"--worker-database-secret", DatabaseSecret + "/" + DatabaseSecretKey,
-		"--metrics-bind-address", "0",
-		"--health-probe-bind-address", "0",
-	}, args...)
-	cmd := exec.Command(s.opts.Binary, all...)
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+s.DatabaseURL)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	s.logf("starting manager replica %s (log %s)", name, logPath)
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
+	cmd, end, err := s.startManagerProcess(logFile, &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}, args)
+	if err != nil {
 		return nil, fmt.Errorf("starting manager replica %s: %w", name, err)
 	}
-	end := make(chan error, 1)
-	go func() { end <- cmd.Wait(); logFile.Close() }()
 	return &Replica{Name: name, Log: logPath, cmd: cmd, end: end}, nil
 }
 
@@ -59,15 +46,7 @@ func (r *Replica) Kill() {
 }
 
 // Exited reports whether the replica has ended, and how.
-func (r *Replica) Exited() (bool, error) {
-	select {
-	case err := <-r.end:
-		r.end <- err
-		return true, err
-	default:
-		return false, nil
-	}
-}
+func (r *Replica) Exited() (bool, error) { return exited(r.end) }
 
 // Leading reports whether this run of the replica has acquired the leader lease (its log says
 // so; a replica keeps the lease until it dies or cannot renew it, and then exits).

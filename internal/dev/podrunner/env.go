@@ -22,9 +22,9 @@ type envResolver struct {
 	client   kubernetes.Interface
 	pod      *corev1.Pod
 	capacity corev1.ResourceList
-	// cached per start so several references to one Secret cost one read
-	secrets    map[string]*corev1.Secret
-	configMaps map[string]*corev1.ConfigMap
+	// each Secret's and ConfigMap's data, by kind and name, read once per start so several
+	// references to one object cost one read (nil: an optional object that is missing)
+	data map[string]map[string]string
 }
 
 // configError is a problem with the pod's configuration (a missing Secret, an
@@ -39,8 +39,7 @@ func configErrorf(format string, args ...any) error {
 }
 
 func newEnvResolver(client kubernetes.Interface, pod *corev1.Pod, capacity corev1.ResourceList) *envResolver {
-	return &envResolver{client: client, pod: pod, capacity: capacity,
-		secrets: map[string]*corev1.Secret{}, configMaps: map[string]*corev1.ConfigMap{}}
+	return &envResolver{client: client, pod: pod, capacity: capacity, data: map[string]map[string]string{}}
 }
 
 // resolve returns the container's variables in definition order (later
@@ -84,21 +83,9 @@ func (r *envResolver) resolve(ctx context.Context, container *corev1.Container) 
 func (r *envResolver) envFromData(ctx context.Context, source corev1.EnvFromSource) (map[string]string, error) {
 	switch {
 	case source.SecretRef != nil:
-		secret, err := r.secret(ctx, source.SecretRef.Name, source.SecretRef.Optional)
-		if err != nil || secret == nil {
-			return nil, err
-		}
-		data := make(map[string]string, len(secret.Data))
-		for key, value := range secret.Data {
-			data[key] = string(value)
-		}
-		return data, nil
+		return r.dataOf(ctx, kindSecret, source.SecretRef.Name, source.SecretRef.Optional)
 	case source.ConfigMapRef != nil:
-		configMap, err := r.configMap(ctx, source.ConfigMapRef.Name, source.ConfigMapRef.Optional)
-		if err != nil || configMap == nil {
-			return nil, err
-		}
-		return configMap.Data, nil
+		return r.dataOf(ctx, kindConfigMap, source.ConfigMapRef.Name, source.ConfigMapRef.Optional)
 	}
 	return nil, nil
 }
@@ -109,32 +96,10 @@ func (r *envResolver) valueFrom(ctx context.Context, container *corev1.Container
 	switch {
 	case source.SecretKeyRef != nil:
 		ref := source.SecretKeyRef
-		secret, err := r.secret(ctx, ref.Name, ref.Optional)
-		if err != nil || secret == nil {
-			return "", false, err
-		}
-		raw, ok := secret.Data[ref.Key]
-		if !ok {
-			if isOptional(ref.Optional) {
-				return "", false, nil
-			}
-			return "", false, configErrorf("couldn't find key %s in Secret %s/%s", ref.Key, r.pod.Namespace, ref.Name)
-		}
-		return string(raw), true, nil
+		return r.keyOf(ctx, kindSecret, ref.Name, ref.Key, ref.Optional)
 	case source.ConfigMapKeyRef != nil:
 		ref := source.ConfigMapKeyRef
-		configMap, err := r.configMap(ctx, ref.Name, ref.Optional)
-		if err != nil || configMap == nil {
-			return "", false, err
-		}
-		value, ok := configMap.Data[ref.Key]
-		if !ok {
-			if isOptional(ref.Optional) {
-				return "", false, nil
-			}
-			return "", false, configErrorf("couldn't find key %s in ConfigMap %s/%s", ref.Key, r.pod.Namespace, ref.Name)
-		}
-		return value, true, nil
+		return r.keyOf(ctx, kindConfigMap, ref.Name, ref.Key, ref.Optional)
 	case source.FieldRef != nil:
 		value, err := podField(r.pod, source.FieldRef.FieldPath)
 		return value, err == nil, err
@@ -145,38 +110,65 @@ func (r *envResolver) valueFrom(ctx context.Context, container *corev1.Container
 	return "", false, configErrorf("env source of an unsupported kind")
 }
 
-func (r *envResolver) secret(ctx context.Context, name string, optional *bool) (*corev1.Secret, error) {
-	if secret, ok := r.secrets[name]; ok {
-		return secret, nil
+// The kinds of object an env source may name, as the kubelet's messages spell them.
+const (
+	kindSecret    = "Secret"
+	kindConfigMap = "ConfigMap"
+)
+
+// keyOf is one key of a Secret's or ConfigMap's data; found is false when an optional object or
+// key is missing.
+func (r *envResolver) keyOf(ctx context.Context, kind, name, key string, optional *bool) (value string, found bool, err error) {
+	data, err := r.dataOf(ctx, kind, name, optional)
+	if err != nil || data == nil {
+		return "", false, err
 	}
-	secret, err := r.client.CoreV1().Secrets(r.pod.Namespace).Get(ctx, name, metav1.GetOptions{})
-	switch {
-	case apierrors.IsNotFound(err) && isOptional(optional):
-		secret = nil
-	case apierrors.IsNotFound(err):
-		return nil, configErrorf("secret %q not found", name)
-	case err != nil:
-		return nil, fmt.Errorf("reading Secret %s/%s: %w", r.pod.Namespace, name, err)
+	value, ok := data[key]
+	if !ok {
+		if isOptional(optional) {
+			return "", false, nil
+		}
+		return "", false, configErrorf("couldn't find key %s in %s %s/%s", key, kind, r.pod.Namespace, name)
 	}
-	r.secrets[name] = secret
-	return secret, nil
+	return value, true, nil
 }
 
-func (r *envResolver) configMap(ctx context.Context, name string, optional *bool) (*corev1.ConfigMap, error) {
-	if configMap, ok := r.configMaps[name]; ok {
-		return configMap, nil
+// dataOf is a Secret's or ConfigMap's data as strings, read once per start; nil for a missing
+// optional object.
+func (r *envResolver) dataOf(ctx context.Context, kind, name string, optional *bool) (map[string]string, error) {
+	if data, ok := r.data[kind+"/"+name]; ok {
+		return data, nil
 	}
-	configMap, err := r.client.CoreV1().ConfigMaps(r.pod.Namespace).Get(ctx, name, metav1.GetOptions{})
+	var data map[string]string
+	var err error
+	switch kind {
+	case kindSecret:
+		var secret *corev1.Secret
+		if secret, err = r.client.CoreV1().Secrets(r.pod.Namespace).Get(ctx, name, metav1.GetOptions{}); err == nil {
+			data = make(map[string]string, len(secret.Data))
+			for key, value := range secret.Data {
+				data[key] = string(value)
+			}
+		}
+	case kindConfigMap:
+		var configMap *corev1.ConfigMap
+		if configMap, err = r.client.CoreV1().ConfigMaps(r.pod.Namespace).Get(ctx, name, metav1.GetOptions{}); err == nil {
+			data = configMap.Data
+			if data == nil {
+				data = map[string]string{}
+			}
+		}
+	}
 	switch {
 	case apierrors.IsNotFound(err) && isOptional(optional):
-		configMap = nil
+		data = nil
 	case apierrors.IsNotFound(err):
-		return nil, configErrorf("configmap %q not found", name)
+		return nil, configErrorf("%s %q not found", strings.ToLower(kind), name)
 	case err != nil:
-		return nil, fmt.Errorf("reading ConfigMap %s/%s: %w", r.pod.Namespace, name, err)
+		return nil, fmt.Errorf("reading %s %s/%s: %w", kind, r.pod.Namespace, name, err)
 	}
-	r.configMaps[name] = configMap
-	return configMap, nil
+	r.data[kind+"/"+name] = data
+	return data, nil
 }
 
 func isOptional(optional *bool) bool { return optional != nil && *optional }

@@ -264,15 +264,26 @@ func waitFor(t *testing.T, what string, condition func(ctx context.Context) (boo
 	}
 }
 
-func waitForJobCondition(t *testing.T, ns, name string, want batchv1.JobConditionType) *batchv1.Job {
+// waitUntil reads an object with get until done holds for it, and returns what it read last.
+func waitUntil[T any](t *testing.T, what string, get func(ctx context.Context) (T, error), done func(T) (bool, error)) T {
 	t.Helper()
-	var job *batchv1.Job
-	waitFor(t, fmt.Sprintf("Job %s condition %s", name, want), func(ctx context.Context) (bool, error) {
+	var obj T
+	waitFor(t, what, func(ctx context.Context) (bool, error) {
 		var err error
-		job, err = clientset.BatchV1().Jobs(ns).Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
+		if obj, err = get(ctx); err != nil {
 			return false, err
 		}
+		return done(obj)
+	})
+	return obj
+}
+
+func waitForJobCondition(t *testing.T, ns, name string, want batchv1.JobConditionType) *batchv1.Job {
+	t.Helper()
+	get := func(ctx context.Context) (*batchv1.Job, error) {
+		return clientset.BatchV1().Jobs(ns).Get(ctx, name, metav1.GetOptions{})
+	}
+	return waitUntil(t, fmt.Sprintf("Job %s condition %s", name, want), get, func(job *batchv1.Job) (bool, error) {
 		for _, c := range job.Status.Conditions {
 			if c.Status == corev1.ConditionTrue && (c.Type == batchv1.JobComplete || c.Type == batchv1.JobFailed) {
 				if c.Type != want {
@@ -283,21 +294,14 @@ func waitForJobCondition(t *testing.T, ns, name string, want batchv1.JobConditio
 		}
 		return false, nil
 	})
-	return job
 }
 
 func waitForPod(t *testing.T, ns, name, what string, done func(*corev1.Pod) bool) *corev1.Pod {
 	t.Helper()
-	var pod *corev1.Pod
-	waitFor(t, fmt.Sprintf("pod %s %s", name, what), func(ctx context.Context) (bool, error) {
-		var err error
-		pod, err = clientset.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
-		if err != nil {
-			return false, err
-		}
-		return done(pod), nil
-	})
-	return pod
+	get := func(ctx context.Context) (*corev1.Pod, error) {
+		return clientset.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+	}
+	return waitUntil(t, fmt.Sprintf("pod %s %s", name, what), get, func(pod *corev1.Pod) (bool, error) { return done(pod), nil })
 }
 
 func jobPod(t *testing.T, ns, job string) corev1.Pod {

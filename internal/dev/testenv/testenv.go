@@ -6,12 +6,14 @@ package testenv
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
+	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -24,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/ooheynerds/backfill-operator/controllers"
+	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
 	"github.com/ooheynerds/backfill-operator/internal/manager"
 )
 
@@ -74,6 +77,40 @@ func Start() (*Env, error) {
 	return &Env{Config: cfg, Client: c, env: env}, nil
 }
 
+// Suite says when a test package uses the control plane (see Main).
+type Suite struct {
+	// Name starts the line printed when the package's tests are skipped.
+	Name string
+	// BenchmarksOnly says the package holds only benchmarks: without -bench nothing starts.
+	BenchmarksOnly bool
+	// ShortWithout says that under -short the tests run without the control plane (the
+	// package's Env stays nil and its tests that need it skip); otherwise none runs.
+	ShortWithout bool
+}
+
+// Main is a test package's whole TestMain: it starts the control plane into *env, runs the
+// tests, stops it and any throwaway PostgreSQL they used (localpg), and exits with their result.
+func Main(m *testing.M, env **Env, s Suite) {
+	flag.Parse()
+	switch {
+	case testing.Short() && s.ShortWithout:
+		os.Exit(m.Run())
+	case testing.Short() || s.BenchmarksOnly && flag.Lookup("test.bench").Value.String() == "":
+		fmt.Printf("%s: skipped under -short or, for benchmarks, without -bench (needs the control plane in bin/k8s)\n", s.Name)
+		os.Exit(0)
+	}
+	started, err := Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	*env = started
+	code := m.Run()
+	_ = started.Stop()
+	localpg.Cleanup()
+	os.Exit(code)
+}
+
 // Stop stops the control plane.
 func (e *Env) Stop() error { return e.env.Stop() }
 
@@ -84,6 +121,16 @@ func (e *Env) Namespace(ctx context.Context, prefix string) (string, error) {
 		return "", err
 	}
 	return ns.Name, nil
+}
+
+// NewNamespace is Namespace for a test or benchmark, which fails when it cannot be created.
+func (e *Env) NewNamespace(t testing.TB, prefix string) string {
+	t.Helper()
+	ns, err := e.Namespace(context.Background(), prefix)
+	if err != nil {
+		t.Fatalf("creating a namespace: %v", err)
+	}
+	return ns
 }
 
 // Manager is a running operator manager that a test can stop (as a crash would) and restart.
