@@ -187,19 +187,6 @@ func (l *Ledger) Release(k Key, month string) {
 	delete(kl.holds, month)
 }
 
-// Forget drops a campaign's want and holds (it was deleted, or moved to another key).
-func (l *Ledger) Forget(k Key, campaign string) {
-	kl := l.key(k)
-	kl.mu.Lock()
-	defer kl.mu.Unlock()
-	delete(kl.wants, campaign)
-	for m, h := range kl.holds {
-		if h.campaign == campaign {
-			delete(kl.holds, m)
-		}
-	}
-}
-
 // view counts the key's day from the members' months and the holds the cache does not show
 // yet. A hold is dropped once its month's cached version differs from the one the admission
 // was written over: every later version contains the admission, which the months then count.

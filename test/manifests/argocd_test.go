@@ -49,8 +49,8 @@ func TestArgoCDSyncOrder(t *testing.T) {
 	}
 	crds := ofKind(objs, "CustomResourceDefinition")
 	campaigns := ofKind(objs, "BackfillCampaign")
-	if len(crds) != 2 || len(campaigns) == 0 {
-		t.Fatalf("%d CRDs and %d campaigns rendered, want 2 and at least 1", len(crds), len(campaigns))
+	if len(crds) != 3 || len(campaigns) == 0 {
+		t.Fatalf("%d CRDs and %d campaigns rendered, want 3 and at least 1", len(crds), len(campaigns))
 	}
 	for _, crd := range crds {
 		if wave(crd) != "-1" || options(crd) != "ServerSideApply=true" {
