@@ -194,6 +194,9 @@ func (r *BudgetReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	delay := r.Interval / statusIntervalWindows
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.BackfillBudget{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// another budget naming the same key changes which limit governs
+		Watches(&v1alpha1.BackfillBudget{}, handler.EnqueueRequestsFromMapFunc(r.sameKey),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		WatchesRawSource(source.Channel(r.Events, handler.Funcs{
 			// a burst of campaign passes costs one recount per delay
 			GenericFunc: func(_ context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
@@ -202,4 +205,23 @@ func (r *BudgetReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		})).
 		Named("backfillbudget").
 		Complete(r)
+}
+
+// sameKey maps a budget to the other budgets of its namespace that name the same key.
+func (r *BudgetReconciler) sameKey(ctx context.Context, o client.Object) []reconcile.Request {
+	b, ok := o.(*v1alpha1.BackfillBudget)
+	if !ok {
+		return nil
+	}
+	var budgets v1alpha1.BackfillBudgetList
+	if err := r.List(ctx, &budgets, client.InNamespace(b.Namespace)); err != nil {
+		return nil
+	}
+	var out []reconcile.Request
+	for i := range budgets.Items {
+		if other := &budgets.Items[i]; other.Name != b.Name && budget.KeyOfBudget(other) == budget.KeyOfBudget(b) {
+			out = append(out, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(other)})
+		}
+	}
+	return out
 }

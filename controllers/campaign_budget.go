@@ -30,7 +30,9 @@ type keyShare struct {
 	key    budget.Key
 	hasKey bool
 	// gov is the budget whose limit the key is held to; nil when no budget names the key.
-	gov   *v1alpha1.BackfillBudget
+	gov *v1alpha1.BackfillBudget
+	// naming are all budgets that name the key (more than one is a fault of theirs).
+	naming []*v1alpha1.BackfillBudget
 	limit int64
 	// members are the campaigns on the key, this one included.
 	members []budget.Member
@@ -81,7 +83,7 @@ func (r *CampaignReconciler) shareOf(ctx context.Context, c *v1alpha1.BackfillCa
 	if !hasKey {
 		return s, nil
 	}
-	if s.gov, _ = budget.Governing(key, budgets.Items); s.gov != nil {
+	if s.gov, s.naming = budget.Governing(key, budgets.Items); s.gov != nil {
 		s.limit = int64(s.gov.Spec.EffectiveISBNdbCallsPerDay())
 	}
 	members, err := keyMembers(ctx, r.Client, key, now, &budget.Member{Campaign: c.Name, Priority: c.Spec.EffectivePriority(), Paid: own, Versions: versions(months)})
@@ -198,8 +200,10 @@ func (r *CampaignReconciler) settle(ctx context.Context, s *keyShare, unwritten 
 	for _, name := range s.grant.Wake {
 		send(ctx, r.wake, &v1alpha1.BackfillCampaign{ObjectMeta: metav1.ObjectMeta{Namespace: s.key.Namespace, Name: name}})
 	}
-	if r.BudgetEvents != nil && s.gov != nil {
-		send(ctx, r.BudgetEvents, s.gov)
+	if r.BudgetEvents != nil {
+		for _, b := range s.naming {
+			send(ctx, r.BudgetEvents, b)
+		}
 	}
 }
 
@@ -293,4 +297,14 @@ func shareStatus(st *v1alpha1.BackfillCampaignStatus, c *v1alpha1.BackfillCampai
 // ownCapFull reports the campaign's own isbndbCallsPerDay as what holds it back.
 func ownCapFull(b *v1alpha1.BudgetStatus, estimate int64) bool {
 	return b.Limit > 0 && b.ISBNdbCalls+b.Reserved+estimate > int64(b.Limit)
+}
+
+// idle takes a campaign that will not decide (being deleted, or not interpretable) out of its
+// key's queue; its months still count for the key.
+func (r *CampaignReconciler) idle(u *unstructured.Unstructured) {
+	secret, _, _ := unstructured.NestedString(u.Object, "spec", "resolver", "isbndb", "apiKeySecretRef", "name")
+	name, _, _ := unstructured.NestedString(u.Object, "spec", "resolver", "isbndb", "apiKeySecretRef", "key")
+	if r.Budgets != nil && secret != "" && name != "" {
+		r.Budgets.Idle(budget.Key{Namespace: u.GetNamespace(), Secret: secret, Name: name}, u.GetName())
+	}
 }

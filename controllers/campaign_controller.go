@@ -117,6 +117,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	u, decoded, err := getCampaign(ctx, r.Client, req.NamespacedName)
 	if err != nil {
 		if ue, ok := asUndecodable(err); ok {
+			r.idle(u)
 			return r.stallUndecodable(ctx, u, ue)
 		}
 		if apierrors.IsNotFound(err) {
@@ -127,6 +128,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	}
 	c := *decoded
 	if !c.DeletionTimestamp.IsZero() {
+		r.idle(u)
 		return ctrl.Result{}, nil // the garbage collector removes the months and their Jobs
 	}
 	now := r.Clock.Now()

@@ -13,6 +13,10 @@ import (
 // and its delete event was missed). Real time: it bounds a cache's lag, not the budget's day.
 const holdTimeout = time.Minute
 
+// unknownWant is the want of a campaign on the key whose pass has not run since the manager
+// started: the most months a campaign can hold at once (the API's largest maxConcurrent).
+const unknownWant = 100
+
 // Member is one campaign on a key as the informer cache shows it now.
 type Member struct {
 	Campaign string
@@ -133,9 +137,10 @@ func (l *Ledger) Admit(k Key, req Request, pick func(grant int) []Hold) Grant {
 	for i, m := range req.Members {
 		want, known := kl.wants[m.Campaign]
 		if !known {
-			// not decided since this manager started: it may want a month, so it keeps its
-			// place in the queue until its own pass says what it wants
-			want = 1
+			// not decided since this manager started (or since it joined the key): it may want
+			// as many months as a campaign can hold, so it keeps its place in the queue until
+			// its own pass says what it wants
+			want = unknownWant
 		}
 		u := view.Campaigns[i]
 		claims = append(claims, Claim{Campaign: m.Campaign, Priority: m.Priority, StartedToday: u.StartedToday, Started: u.Started,
@@ -152,8 +157,8 @@ func (l *Ledger) Admit(k Key, req Request, pick func(grant int) []Hold) Grant {
 	}
 	kl.wants[req.Campaign] = max(req.Want-len(held), 0)
 	for _, c := range claims {
-		if c.Campaign == req.Campaign {
-			continue
+		if c.Campaign == req.Campaign || req.Limit == 0 {
+			continue // without a limit, nobody waits for anybody
 		}
 		if grants[c.Campaign] > 0 {
 			g.Wake = append(g.Wake, c.Campaign)
@@ -177,6 +182,15 @@ func (l *Ledger) View(k Key, limit int64, members []Member) View {
 	kl.mu.Lock()
 	defer kl.mu.Unlock()
 	return kl.view(limit, members)
+}
+
+// Idle records that a campaign wants nothing (it is being deleted, or cannot be interpreted),
+// so that it does not keep a place in the key's queue.
+func (l *Ledger) Idle(k Key, campaign string) {
+	kl := l.key(k)
+	kl.mu.Lock()
+	defer kl.mu.Unlock()
+	kl.wants[campaign] = 0
 }
 
 // Release drops the hold of a month whose admission was not written.

@@ -112,6 +112,18 @@ func TestUndecidedCampaignKeepsItsPlace(t *testing.T) {
 	}
 }
 
+// TestIdleCampaignLosesItsPlace: a campaign the operator cannot interpret never decides; once
+// marked idle it no longer holds up the others.
+func TestIdleCampaignLosesItsPlace(t *testing.T) {
+	var l Ledger
+	members := []Member{member("a", 0, 1, map[string]string{"a-m": "1"}), member("broken", 0, 0, nil)}
+	members[0].Paid.StartedToday = 1
+	l.Idle(key, "broken")
+	if g := l.Admit(key, Request{Campaign: "a", Want: 1, Limit: 20, Members: members}, pickOne("a-m")); g.Months != 1 || len(g.Wake) != 0 {
+		t.Errorf("grant %d, wake %v; want 1 and nobody", g.Months, g.Wake)
+	}
+}
+
 func TestRelease(t *testing.T) {
 	var l Ledger
 	members := []Member{member("a", 0, 0, map[string]string{"a-m": "1"})}
