@@ -33,7 +33,7 @@ type keyShare struct {
 	gov *v1alpha1.BackfillBudget
 	// naming are all budgets that name the key (more than one is a fault of theirs).
 	naming []*v1alpha1.BackfillBudget
-	limit int64
+	limit  int64
 	// members are the campaigns on the key, this one included.
 	members []budget.Member
 	// paused is the latest quota reset any campaign on the key waits for.

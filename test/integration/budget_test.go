@@ -483,7 +483,7 @@ func TestBudgetFairnessAndPriority(t *testing.T) {
 	for range 5 {
 		day := w.clock.Now().UTC().Format(time.DateOnly)
 		for w.clock.Now().UTC().Format(time.DateOnly) == day {
-			w.tick(3 * time.Hour)
+			w.tick(6 * time.Hour)
 		}
 		total, _ := w.attempts()
 		lo, hi := 1<<30, 0
