@@ -57,14 +57,14 @@ func TestArgoCDSyncOrder(t *testing.T) {
 			t.Errorf("CRD %s: wave %q, options %q; want wave -1 and ServerSideApply=true", crd.GetName(), wave(crd), options(crd))
 		}
 	}
-	for _, c := range campaigns {
+	for _, c := range append(campaigns, ofKind(objs, "BackfillBudget")...) {
 		if wave(c) != "1" || options(c) != "SkipDryRunOnMissingResource=true" {
 			t.Errorf("campaign %s: wave %q, options %q; want wave 1 and SkipDryRunOnMissingResource=true", c.GetName(), wave(c), options(c))
 		}
 	}
 	for _, o := range objs {
-		if k := o.GetKind(); k != "CustomResourceDefinition" && k != "BackfillCampaign" && wave(o) != "" {
-			t.Errorf("%s %s has wave %q; only CRDs and campaigns are ordered", k, o.GetName(), wave(o))
+		if k := o.GetKind(); k != "CustomResourceDefinition" && k != "BackfillCampaign" && k != "BackfillBudget" && wave(o) != "" {
+			t.Errorf("%s %s has wave %q; only CRDs, budgets and campaigns are ordered", k, o.GetName(), wave(o))
 		}
 	}
 }
