@@ -36,7 +36,9 @@ func (p Paid) Reserved() int64 { return int64(p.Live) * p.PerMonth }
 // PaidUse folds one campaign's months into its use of the paid source on now's UTC day.
 func PaidUse(spec *v1alpha1.BackfillCampaignSpec, months []*v1alpha1.BackfillMonth, now time.Time) Paid {
 	var p Paid
-	day := now.UTC().Format(time.DateOnly)
+	y, mo, d := now.UTC().Date()
+	dayStart := time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+	today := func(t time.Time) bool { return !t.Before(dayStart) && t.Before(dayStart.Add(24*time.Hour)) }
 	var calls, finished int64
 	for _, m := range months {
 		if m.Status.State.Finished() {
@@ -52,10 +54,10 @@ func PaidUse(spec *v1alpha1.BackfillCampaignSpec, months []*v1alpha1.BackfillMon
 		p.Started += len(m.Status.History)
 		for _, a := range m.Status.History {
 			calls += int64(a.Calls[PaidSource])
-			if a.StartedAt.UTC().Format(time.DateOnly) == day {
+			if today(a.StartedAt.Time) {
 				p.StartedToday++
 			}
-			if a.FinishedAt == nil || a.FinishedAt.UTC().Format(time.DateOnly) != day {
+			if a.FinishedAt == nil || !today(a.FinishedAt.Time) {
 				continue
 			}
 			p.Used += int64(a.Calls[PaidSource])
