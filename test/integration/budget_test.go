@@ -12,6 +12,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	clocktesting "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -261,7 +262,8 @@ func spends(calls int) func(*v1alpha1.BackfillMonth, int) outcome {
 }
 
 // TestSharedBudgetTwoCampaigns: two campaigns on one key, each free to admit five at a time
-// and unlimited on its own, share the key's 100 calls a day: ten months a day between them,
+// and unlimited on its own, share the key's 100 calls a day (with a manager restart mid-day):
+// ten months a day between them,
 // taken in turns, and no more until the UTC reset; both statuses and the budget's show the
 // use by campaign and in total.
 func TestSharedBudgetTwoCampaigns(t *testing.T) {
@@ -271,7 +273,10 @@ func TestSharedBudgetTwoCampaigns(t *testing.T) {
 	w.startManager()
 
 	day := w.clock.Now().UTC().Format(time.DateOnly)
-	for w.clock.Now().UTC().Format(time.DateOnly) == day {
+	for i := 0; w.clock.Now().UTC().Format(time.DateOnly) == day; i++ {
+		if i == 2 {
+			w.restart() // mid-day: the new manager counts the day from the months
+		}
 		w.tick(3 * time.Hour)
 		if _, first := w.attemptsOn(day); first["alpha"]+first["beta"] > 10 {
 			t.Fatalf("%s: %v attempts on the first day; the key allows 10 months", w.clock.Now().Format(time.RFC3339), first)
@@ -522,4 +527,41 @@ func TestBudgetFairnessAndPriority(t *testing.T) {
 	w.checkKeyDay()
 	slices.Sort(spreads)
 	t.Logf("equal campaigns' months by day: %v; peak spent+reserved %d of %d", spreads, w.peak, w.limit)
+}
+
+// TestInvalidBudgetsAreRejectedWithAMessageThatSaysWhatToFix: a budget holds a key's name and a
+// limit, never the key itself.
+func TestInvalidBudgetsAreRejectedWithAMessageThatSaysWhatToFix(t *testing.T) {
+	ctx := context.Background()
+	ns, err := env.Namespace(ctx, "invalid-budget")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct {
+		spec    map[string]any
+		message string
+	}{
+		"an API key instead of its Secret's key name": {map[string]any{"secretKeyRef": map[string]any{"name": "keys", "key": "sk-proj-abcdefghijklmnopqrstuvwx"}},
+			"key looks like a secret value, not the name of a key in a Secret"},
+		"no key":           {map[string]any{"isbndbCallsPerDay": 100}, "spec.secretKeyRef: Required value"},
+		"zero a day":       {map[string]any{"secretKeyRef": map[string]any{"name": "keys", "key": "isbndb"}, "isbndbCallsPerDay": 0}, "spec.isbndbCallsPerDay in body should be greater than or equal to 1"},
+		"a negative limit": {map[string]any{"secretKeyRef": map[string]any{"name": "keys", "key": "isbndb"}, "isbndbCallsPerDay": -5}, "spec.isbndbCallsPerDay in body should be greater than or equal to 1"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			obj := &unstructured.Unstructured{Object: map[string]any{"spec": tc.spec}}
+			obj.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind("BackfillBudget"))
+			obj.SetNamespace(ns)
+			obj.SetName("account")
+			assertRejected(t, ctx, obj, tc.message)
+		})
+	}
+	// and a valid one is defaulted to ISBNdb Premium's 15,000
+	b := builders.MakeBudget("account", ns, "keys", "isbndb").Obj()
+	b.Spec.ISBNdbCallsPerDay = 0
+	if err := env.Client.Create(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if b.Spec.ISBNdbCallsPerDay != v1alpha1.DefaultBudgetISBNdbCallsPerDay {
+		t.Errorf("a budget without a limit stored %d, want the default %d", b.Spec.ISBNdbCallsPerDay, v1alpha1.DefaultBudgetISBNdbCallsPerDay)
+	}
 }
