@@ -17,13 +17,17 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/internal/admission"
 	"github.com/ooheynerds/backfill-operator/internal/aggregate"
+	"github.com/ooheynerds/backfill-operator/internal/budget"
 	"github.com/ooheynerds/backfill-operator/internal/gate"
 	"github.com/ooheynerds/backfill-operator/internal/kstatus"
 	"github.com/ooheynerds/backfill-operator/internal/metrics"
@@ -88,6 +92,13 @@ type CampaignReconciler struct {
 
 	// Workers tells the manager's readiness check when this controller's workers run.
 	Workers WorkerProbe
+	// Budgets serializes the admissions of campaigns that share an ISBNdb key (one per manager).
+	Budgets *budget.Ledger
+	// BudgetEvents, when set, asks the budget controller to recount a budget after a pass.
+	BudgetEvents chan<- event.GenericEvent
+
+	// wake runs the passes of campaigns the key's budget has room for.
+	wake chan event.GenericEvent
 
 	expect  expectations
 	written statusWrites
@@ -106,6 +117,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	u, decoded, err := getCampaign(ctx, r.Client, req.NamespacedName)
 	if err != nil {
 		if ue, ok := asUndecodable(err); ok {
+			r.idle(u)
 			return r.stallUndecodable(ctx, u, ue)
 		}
 		if apierrors.IsNotFound(err) {
@@ -116,6 +128,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	}
 	c := *decoded
 	if !c.DeletionTimestamp.IsZero() {
+		r.idle(u)
 		return ctrl.Result{}, nil // the garbage collector removes the months and their Jobs
 	}
 	now := r.Clock.Now()
@@ -161,6 +174,11 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 
 	summary := aggregate.Summarize(&c.Spec, months, now)
 	progress := gate.Progression(&c.Spec, summary.ByPhase)
+	share, err := r.shareOf(ctx, &c, summary.Paid, months, now)
+	if err != nil {
+		r.expect.set(req.NamespacedName, expected{written: written, since: now})
+		return ctrl.Result{}, err
+	}
 	in := admission.Input{
 		Now: now, Months: months, Order: c.Spec.EffectiveOrder(), MinMonthAge: int(c.Spec.EffectiveMinMonthAge()),
 		Suspended:    c.Spec.Suspend || c.Spec.EffectiveMode() == v1alpha1.ModePlan || len(conflicts) > 0,
@@ -171,8 +189,9 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	if progress.Current >= 0 {
 		in.Phase = &c.Spec.Phases[progress.Current]
 	}
-	decision := admission.Decide(in)
+	decision := r.decide(&c, in, share)
 	admitted, stale, err := r.admit(ctx, decision.Admit, now, written)
+	r.settle(ctx, share, decision.Admit[admitted:])
 	r.expect.set(req.NamespacedName, expected{written: written, since: now})
 	if err != nil {
 		return ctrl.Result{}, err
@@ -183,6 +202,7 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	}
 
 	status := r.buildStatus(&c, summary, progress, decision, admitted, conflicts, order, in.DatabaseDown, now)
+	shareStatus(&status, &c, share, decision)
 	setWorkersBlocked(&status, c.Generation, months)
 	status.Reruns = reruns
 	var later time.Duration // a count-only status change waiting for its turn
@@ -601,6 +621,10 @@ func (r *CampaignReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Mana
 	if r.Coalesce == 0 {
 		r.Coalesce = DefaultCoalesce
 	}
+	if r.Budgets == nil {
+		r.Budgets = &budget.Ledger{}
+	}
+	r.wake = make(chan event.GenericEvent, 64)
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.BackfillMonth{}, IndexMonthCampaign, func(o client.Object) []string {
 		return []string{o.(*v1alpha1.BackfillMonth).Spec.Campaign}
 	}); err != nil {
@@ -613,6 +637,10 @@ func (r *CampaignReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Mana
 			predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Watches(&v1alpha1.BackfillMonth{}, newMonthEvents(r.Coalesce)).
 		WatchesRawSource(r.Workers.Source()).
+		// a budget's spec (created, limit changed, deleted) changes what its campaigns may admit
+		Watches(&v1alpha1.BackfillBudget{}, handler.EnqueueRequestsFromMapFunc(r.campaignsOfBudget),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WatchesRawSource(source.Channel(r.wake, wakeEvents(r.Coalesce))).
 		Named("backfillcampaign").
 		Complete(r)
 }

@@ -355,6 +355,23 @@ type Budget struct {
 	// +kubebuilder:default=10
 	// +optional
 	EstimatedISBNdbCallsPerMonth int32 `json:"estimatedISBNdbCallsPerMonth,omitempty"`
+	// BudgetRef names the BackfillBudget (in this namespace) of the campaign's ISBNdb key: the
+	// daily limit every campaign on the key shares. The budget must name the same Secret key as
+	// spec.resolver.isbndb.apiKeySecretRef; until it exists and does, no month is admitted.
+	// Campaigns on a key are held to the budgets naming it whether or not they reference one,
+	// and always share the key's quota pause; isbndbCallsPerDay stays a cap on this campaign
+	// alone (0 leaves only the shared budget).
+	// +optional
+	BudgetRef *BudgetReference `json:"budgetRef,omitempty"`
+}
+
+// BudgetReference names a BackfillBudget of the campaign's namespace.
+type BudgetReference struct {
+	// Name of the BackfillBudget.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be the name of a BackfillBudget: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
+	Name string `json:"name"`
 }
 
 // WorkerResources are the worker container's resource requests and limits (the shape of a
@@ -430,6 +447,12 @@ type JobSpec struct {
 	// +kubebuilder:validation:Maximum=2592000
 	// +optional
 	TTLSecondsAfterFinished *int32 `json:"ttlSecondsAfterFinished,omitempty"`
+	// PriorityClassName is set on each attempt's pod: the scheduler (and Kueue) order and
+	// preempt pods by it. It does not order admission between campaigns; spec.priority does.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be the name of a PriorityClass: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit (for example backfill-low)"
+	// +optional
+	PriorityClassName string `json:"priorityClassName,omitempty"`
 }
 
 // BackfillCampaignSpec is what the user asks for.
@@ -504,6 +527,14 @@ type BackfillCampaignSpec struct {
 	// +kubebuilder:default={}
 	// +optional
 	Budget Budget `json:"budget,omitempty"`
+	// Priority orders admission between campaigns that share an ISBNdb key's budget: while a
+	// campaign of higher priority waits for budget, none of lower priority is admitted; equal
+	// priorities take turns, the campaign with the fewest attempts admitted today first.
+	// +kubebuilder:validation:Minimum=-1000
+	// +kubebuilder:validation:Maximum=1000
+	// +kubebuilder:default=0
+	// +optional
+	Priority *int32 `json:"priority,omitempty"`
 	// Suspend stops admitting months; running Jobs finish.
 	// +optional
 	Suspend bool `json:"suspend,omitempty"`
@@ -591,9 +622,31 @@ type BudgetStatus struct {
 	ISBNdbCalls int64 `json:"isbndbCalls"`
 	// Limit is the day's budget (0: none).
 	Limit int32 `json:"limit"`
-	// PausedUntil is set while admissions wait for the provider's quota to reset.
+	// PausedUntil is set while admissions wait for the provider's quota to reset; with a shared
+	// key, a quota report of any campaign on the key pauses them all.
 	// +optional
 	PausedUntil *metav1.Time `json:"pausedUntil,omitempty"`
+	// Reserved is the estimate held for this campaign's months in flight.
+	// +optional
+	Reserved int64 `json:"reserved,omitempty"`
+	// Key is the day of the ISBNdb key the campaign shares with others, when it has a key.
+	// +optional
+	Key *KeyBudgetStatus `json:"key,omitempty"`
+}
+
+// KeyBudgetStatus is the day of an ISBNdb key shared by campaigns.
+type KeyBudgetStatus struct {
+	// Budget names the BackfillBudget whose limit the key is held to; empty when none names the key.
+	// +optional
+	Budget string `json:"budget,omitempty"`
+	// Limit is the key's daily limit (0: no shared limit).
+	Limit int32 `json:"limit"`
+	// Used is the calls all campaigns on the key spent today.
+	Used int64 `json:"used"`
+	// Reserved is the estimate held for all months in flight on the key.
+	Reserved int64 `json:"reserved"`
+	// Campaigns is how many campaigns use the key.
+	Campaigns int32 `json:"campaigns"`
 }
 
 // PlanEstimate is what the campaign is expected to cost and take.

@@ -18,21 +18,36 @@ const (
 	// the message names the months and the kubelet's reason, which names the Secret and the key,
 	// never a value.
 	ConditionWorkersBlocked = "WorkersBlocked"
+	// ConditionExhausted (budget) is True while no further month fits the key's day, or the
+	// provider reported the key's quota exhausted.
+	ConditionExhausted = "Exhausted"
 )
 
 // Condition reasons, one vocabulary for both kinds.
 const (
-	ReasonProgressing         = "Progressing"
-	ReasonSuspended           = "Suspended"
-	ReasonPlanned             = "Planned"
-	ReasonInvalidSpec         = "InvalidSpec"
-	ReasonNameConflict        = "NameConflict"
-	ReasonGateBlocked         = "GateBlocked"
-	ReasonGateHolds           = "GateHolds"
-	ReasonAwaitingApproval    = "AwaitingApproval"
-	ReasonBudgetExhausted     = "BudgetExhausted"
-	ReasonQuotaExhausted      = "QuotaExhausted"
-	ReasonWithinBudget        = "WithinBudget"
+	ReasonProgressing      = "Progressing"
+	ReasonSuspended        = "Suspended"
+	ReasonPlanned          = "Planned"
+	ReasonInvalidSpec      = "InvalidSpec"
+	ReasonNameConflict     = "NameConflict"
+	ReasonGateBlocked      = "GateBlocked"
+	ReasonGateHolds        = "GateHolds"
+	ReasonAwaitingApproval = "AwaitingApproval"
+	ReasonBudgetExhausted  = "BudgetExhausted"
+	ReasonQuotaExhausted   = "QuotaExhausted"
+	ReasonWithinBudget     = "WithinBudget"
+	// ReasonBudgetNotFound: the campaign's spec.budget.budgetRef names no BackfillBudget.
+	ReasonBudgetNotFound = "BudgetNotFound"
+	// ReasonBudgetKeyMismatch: the referenced budget names another key than the campaign's
+	// ISBNdb apiKeySecretRef (or the campaign has none).
+	ReasonBudgetKeyMismatch = "BudgetKeyMismatch"
+	// ReasonWaitingForTurn: the key's budget has room, but campaigns of higher priority, or
+	// equal priority and fewer admissions today, are served first.
+	ReasonWaitingForTurn = "WaitingForTurn"
+	// ReasonDuplicateKey (budget): another budget names the same key; the stricter limit governs.
+	ReasonDuplicateKey = "DuplicateKey"
+	// ReasonAccounting (budget): the budget accounts its key's day.
+	ReasonAccounting          = "Accounting"
 	ReasonWaitingForAdmission = "WaitingForAdmission"
 	ReasonJobRunning          = "JobRunning"
 	ReasonAttemptFailed       = "AttemptFailed"

@@ -21,6 +21,8 @@ const (
 	DefaultBackoffCap                   = 2 * time.Hour
 	DefaultISBNdbCallsPerDay            = 7000
 	DefaultEstimatedISBNdbCallsPerMonth = 10
+	DefaultBudgetISBNdbCallsPerDay      = 15000
+	DefaultPriority                     = 0
 	DefaultPendingDeadline              = 15 * time.Minute
 	DefaultRunningDeadline              = time.Hour
 )
@@ -69,6 +71,22 @@ func (s *BackfillCampaignSpec) EffectiveISBNdbCallsPerDay() int32 {
 // EffectiveEstimatedISBNdbCallsPerMonth is the estimate used before any month has finished.
 func (s *BackfillCampaignSpec) EffectiveEstimatedISBNdbCallsPerMonth() int32 {
 	return orDefault(s.Budget.EstimatedISBNdbCallsPerMonth, DefaultEstimatedISBNdbCallsPerMonth)
+}
+
+// EffectivePriority orders the campaign's admissions against other campaigns on its ISBNdb key.
+func (s *BackfillCampaignSpec) EffectivePriority() int32 {
+	if s.Priority == nil {
+		return DefaultPriority
+	}
+	return *s.Priority
+}
+
+// ISBNdbKey is the Secret key the campaign's workers call ISBNdb with, nil when none is set.
+func (s *BackfillCampaignSpec) ISBNdbKey() *SecretKeyRef {
+	if s.Resolver.ISBNdb == nil {
+		return nil
+	}
+	return s.Resolver.ISBNdb.APIKeySecretRef
 }
 
 // EffectivePendingDeadline is how long an attempt's Job may wait for its pod to start.

@@ -15,6 +15,8 @@ func TestEffectiveValues(t *testing.T) {
 		Budget: Budget{ISBNdbCallsPerDay: ptr.To[int32](0), EstimatedISBNdbCallsPerMonth: 3},
 		Job:    JobSpec{PendingDeadline: &metav1.Duration{Duration: time.Minute}, RunningDeadline: &metav1.Duration{Duration: 2 * time.Minute}},
 		Order:  OrderOldestFirst, Mode: ModePlan, PromptVariant: PromptBaseline, MinMonthAge: ptr.To[int32](0), BooksPerMonth: 7,
+		Priority: ptr.To[int32](-5),
+		Resolver: ResolverSpec{ISBNdb: &SourceSpec{APIKeySecretRef: &SecretKeyRef{Name: "keys", Key: "isbndb"}}},
 	}
 	tests := []struct {
 		name      string
@@ -32,6 +34,9 @@ func TestEffectiveValues(t *testing.T) {
 		{"default prompt", empty.EffectivePromptVariant(), DefaultPromptVariant},
 		{"default month age", empty.EffectiveMinMonthAge(), int32(DefaultMinMonthAge)},
 		{"default books", empty.EffectiveBooksPerMonth(), int32(DefaultBooksPerMonth)},
+		{"default priority", empty.EffectivePriority(), int32(DefaultPriority)},
+		{"default key budget", (&BackfillBudgetSpec{}).EffectiveISBNdbCallsPerDay(), int32(DefaultBudgetISBNdbCallsPerDay)},
+		{"no ISBNdb key", empty.ISBNdbKey() == nil, true},
 		{"set attempts", set.EffectiveRetry().MaxAttempts, int32(2)},
 		{"set backoff base", set.EffectiveRetry().BackoffBase.Duration, time.Second},
 		{"set backoff cap", set.EffectiveRetry().BackoffCap.Duration, time.Minute},
@@ -44,6 +49,9 @@ func TestEffectiveValues(t *testing.T) {
 		{"set prompt", set.EffectivePromptVariant(), PromptBaseline},
 		{"explicit zero month age", set.EffectiveMinMonthAge(), int32(0)},
 		{"set books", set.EffectiveBooksPerMonth(), int32(7)},
+		{"set priority", set.EffectivePriority(), int32(-5)},
+		{"set key budget", (&BackfillBudgetSpec{ISBNdbCallsPerDay: 9}).EffectiveISBNdbCallsPerDay(), int32(9)},
+		{"ISBNdb key", *set.ISBNdbKey(), SecretKeyRef{Name: "keys", Key: "isbndb"}},
 	}
 	for _, tc := range tests {
 		if tc.got != tc.want {

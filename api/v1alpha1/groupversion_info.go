@@ -22,7 +22,8 @@ var (
 )
 
 func addKnownTypes(s *runtime.Scheme) error {
-	s.AddKnownTypes(GroupVersion, &BackfillCampaign{}, &BackfillCampaignList{}, &BackfillMonth{}, &BackfillMonthList{})
+	s.AddKnownTypes(GroupVersion, &BackfillCampaign{}, &BackfillCampaignList{}, &BackfillMonth{}, &BackfillMonthList{},
+		&BackfillBudget{}, &BackfillBudgetList{})
 	metav1.AddToGroupVersion(s, GroupVersion)
 	return nil
 }

@@ -38,6 +38,9 @@ type Input struct {
 	// more month; PausedUntil is set while the provider's quota is exhausted.
 	BudgetLimit, BudgetUsed, Estimate int64
 	PausedUntil                       *time.Time
+	// Allowance, when set, is how many more months the shared budget of the campaign's ISBNdb
+	// key lets it start now (internal/budget decides it across the campaigns on the key).
+	Allowance *int
 }
 
 // Blocker says why nothing (more) was admitted.
@@ -115,13 +118,20 @@ func Decide(in Input) Decision {
 	if in.BudgetLimit > 0 {
 		budgetLeft = in.BudgetLimit - in.BudgetUsed - int64(d.Live)*in.Estimate
 	}
-	affordable := func() bool { return budgetLeft < 0 || budgetLeft >= in.Estimate }
+	allowance := -1
+	if in.Allowance != nil {
+		allowance = *in.Allowance
+	}
+	affordable := func() bool { return (budgetLeft < 0 || budgetLeft >= in.Estimate) && allowance != 0 }
 
 	take := func(m *v1alpha1.BackfillMonth) {
 		d.Admit = append(d.Admit, m)
 		slots--
 		if budgetLeft >= 0 {
 			budgetLeft -= in.Estimate
+		}
+		if allowance > 0 {
+			allowance--
 		}
 	}
 	for _, m := range retries {

@@ -88,6 +88,22 @@ func TestDecide(t *testing.T) {
 			in:    Input{Phase: phase(10, 10), BudgetLimit: 100, BudgetUsed: 70, Estimate: 10, Months: []*v1alpha1.BackfillMonth{running(2020, 12, hoursAgo(30)), running(2020, 11, hoursAgo(30)), pending(2020, 1), pending(2020, 2)}},
 			admit: []string{"c-2020-02"}, blocked: BlockedBudget, next: ptr(time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)),
 		},
+		"the shared key's allowance bounds retries and new months alike": {
+			in:    Input{Phase: phase(10, 10), Allowance: ptrInt(2), Months: []*v1alpha1.BackfillMonth{retry(2020, 6, hoursAgo(1)), pending(2020, 1), pending(2020, 2)}},
+			admit: []string{"c-2020-06", "c-2020-02"}, blocked: BlockedBudget, next: ptr(time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)),
+		},
+		"no allowance admits nothing, though the campaign's own cap has room": {
+			in:    Input{Phase: phase(10, 10), BudgetLimit: 1000, Estimate: 10, Allowance: ptrInt(0), Months: []*v1alpha1.BackfillMonth{pending(2020, 1)}},
+			admit: nil, blocked: BlockedBudget, next: ptr(time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)),
+		},
+		"the campaign's own cap still applies under a larger allowance": {
+			in:    Input{Phase: phase(10, 10), BudgetLimit: 100, BudgetUsed: 80, Estimate: 10, Allowance: ptrInt(5), Months: []*v1alpha1.BackfillMonth{pending(2020, 1), pending(2020, 2), pending(2020, 3)}},
+			admit: []string{"c-2020-03", "c-2020-02"}, blocked: BlockedBudget, next: ptr(time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)),
+		},
+		"an allowance larger than the want leaves nothing waiting": {
+			in:    Input{Phase: phase(10, 10), Allowance: ptrInt(5), Months: []*v1alpha1.BackfillMonth{pending(2020, 1)}},
+			admit: []string{"c-2020-01"},
+		},
 		"quota exhausted pauses until reset": {
 			in:    Input{Phase: phase(10, 10), PausedUntil: &paused, Months: []*v1alpha1.BackfillMonth{pending(2020, 1)}},
 			admit: nil, blocked: BlockedQuota, next: &paused,
@@ -180,3 +196,5 @@ func TestCadenceNeverExceededOverDays(t *testing.T) {
 }
 
 func ptr(t time.Time) *time.Time { return &t }
+
+func ptrInt(n int) *int { return &n }

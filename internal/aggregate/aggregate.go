@@ -7,14 +7,12 @@ package aggregate
 import (
 	"fmt"
 	"math"
-	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/plan"
 )
 
 // PaidSource is the provider whose calls the daily budget limits.
@@ -35,6 +33,8 @@ type Summary struct {
 	PaidCallsPerMonth int64
 	// Unmirrored counts months whose latest state is not yet in backfill_log.
 	Unmirrored int32
+	// Paid is the campaign's own use of the paid source today.
+	Paid Paid
 }
 
 // Summarize folds months (all of one campaign) into a Summary at time now.
@@ -45,35 +45,20 @@ func Summarize(spec *v1alpha1.BackfillCampaignSpec, months []*v1alpha1.BackfillM
 		index[p.Name] = i
 		s.Phases[i].Name = p.Name
 	}
-	day := now.UTC().Format(time.DateOnly)
-	s.Budget = v1alpha1.BudgetStatus{Day: day, Limit: spec.EffectiveISBNdbCallsPerDay()}
-	var paidCalls, finishedMonths int64
 	for _, m := range months {
 		add(&s.Months, &s.Totals, m)
 		if i, ok := index[m.Spec.Phase]; ok {
 			s.ByPhase[i] = append(s.ByPhase[i], m)
 			add(&s.Phases[i].Months, &s.Phases[i].Totals, m)
 		}
-		if m.Status.State.Finished() {
-			finishedMonths++
-		}
-		for _, a := range m.Status.History {
-			paidCalls += int64(a.Calls[PaidSource])
-			if a.FinishedAt == nil || a.FinishedAt.UTC().Format(time.DateOnly) != day {
-				continue
-			}
-			s.Budget.ISBNdbCalls += int64(a.Calls[PaidSource])
-			if slices.Contains(a.QuotaExhausted, PaidSource) {
-				reset := plan.NextUTCDay(a.FinishedAt.Time)
-				if reset.After(now) && (s.PausedUntil == nil || reset.After(*s.PausedUntil)) {
-					s.PausedUntil = &reset
-				}
-			}
-		}
 		if !meta.IsStatusConditionTrue(m.Status.Conditions, v1alpha1.ConditionMirrored) {
 			s.Unmirrored++
 		}
 	}
+	s.Paid = PaidUse(spec, months, now)
+	s.Budget = v1alpha1.BudgetStatus{Day: now.UTC().Format(time.DateOnly), Limit: spec.EffectiveISBNdbCallsPerDay(),
+		ISBNdbCalls: s.Paid.Used, Reserved: s.Paid.Reserved()}
+	s.PausedUntil = s.Paid.PausedUntil
 	if s.PausedUntil != nil {
 		s.Budget.PausedUntil = &metav1.Time{Time: *s.PausedUntil}
 	}
@@ -81,10 +66,7 @@ func Summarize(spec *v1alpha1.BackfillCampaignSpec, months []*v1alpha1.BackfillM
 	for i := range s.Phases {
 		finish(&s.Phases[i].Totals)
 	}
-	s.PaidCallsPerMonth = int64(spec.EffectiveEstimatedISBNdbCallsPerMonth())
-	if finishedMonths > 0 {
-		s.PaidCallsPerMonth = int64(math.Ceil(float64(paidCalls) / float64(finishedMonths)))
-	}
+	s.PaidCallsPerMonth = s.Paid.PerMonth
 	return s
 }
 

@@ -99,6 +99,7 @@ func (b Builder) Job(c *v1alpha1.BackfillCampaign, m *v1alpha1.BackfillMonth, n 
 				Spec: corev1.PodSpec{
 					RestartPolicy:                corev1.RestartPolicyNever,
 					ServiceAccountName:           c.Spec.Job.ServiceAccountName,
+					PriorityClassName:            c.Spec.Job.PriorityClassName,
 					AutomountServiceAccountToken: ptr.To(false),
 					SecurityContext: &corev1.PodSecurityContext{
 						RunAsNonRoot:   ptr.To(true),

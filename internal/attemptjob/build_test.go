@@ -21,6 +21,7 @@ func campaign() *v1alpha1.BackfillCampaign {
 	c.Spec.Generators.Gemini = &v1alpha1.ModelSpec{BaseURL: "http://127.0.0.1:1/gemini/", APIKeySecretRef: &v1alpha1.SecretKeyRef{Name: "llm", Key: "gemini"}}
 	c.Spec.Resolver.ISBNdb = &v1alpha1.SourceSpec{BaseURL: "http://127.0.0.1:1/isbndb", APIKeySecretRef: &v1alpha1.SecretKeyRef{Name: "isbndb", Key: "key"}}
 	c.Spec.Resolver.Sources = []v1alpha1.Source{"openlibrary", "isbndb"}
+	c.Spec.Job.PriorityClassName = "backfill-low"
 	return c
 }
 
@@ -53,6 +54,9 @@ func TestJob(t *testing.T) {
 	}
 	spec := pod.Spec
 	ctr := spec.Containers[0]
+	if spec.PriorityClassName != "backfill-low" {
+		t.Errorf("pod priorityClassName = %q, want the campaign's job.priorityClassName (the scheduler and Kueue order by it)", spec.PriorityClassName)
+	}
 	if spec.RestartPolicy != corev1.RestartPolicyNever || *spec.AutomountServiceAccountToken {
 		t.Error("pods must not restart in place nor mount a service account token")
 	}

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -28,6 +29,7 @@ import (
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/controllers"
+	"github.com/ooheynerds/backfill-operator/internal/budget"
 	"github.com/ooheynerds/backfill-operator/internal/database"
 	"github.com/ooheynerds/backfill-operator/internal/mirror"
 	"github.com/ooheynerds/backfill-operator/internal/scheme"
@@ -137,13 +139,27 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, func()
 		results.DB = pool
 		mirrorWriter = poolMirror{pool}
 	}
+	// One ledger serializes the admissions of campaigns that share an ISBNdb key; the budget
+	// controller counts each key's day through it.
+	ledger := &budget.Ledger{}
+	recounts := make(chan event.GenericEvent, 64)
 	campaigns := &controllers.CampaignReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(), Clock: o.Clock,
 		Recorder: mgr.GetEventRecorder("backfillcampaign-controller"), Models: o.Models, Coalesce: o.CoalesceMonthEvents,
-		DatabaseReachable: reachable(pool), FanoutWorkers: o.FanoutWorkers,
+		DatabaseReachable: reachable(pool), FanoutWorkers: o.FanoutWorkers, Budgets: ledger, BudgetEvents: recounts,
 	}
 	if err := campaigns.SetupWithManager(ctx, mgr); err != nil {
 		return nil, nil, fmt.Errorf("setting up campaign controller: %w", err)
+	}
+	var budgetInterval time.Duration
+	if o.CoalesceMonthEvents > 0 {
+		budgetInterval = 10 * o.CoalesceMonthEvents // as the campaign's count-only status writes
+	}
+	if err := (&controllers.BudgetReconciler{
+		Client: mgr.GetClient(), Clock: o.Clock, Recorder: mgr.GetEventRecorder("backfillbudget-controller"),
+		Ledger: ledger, Events: recounts, Interval: budgetInterval,
+	}).SetupWithManager(mgr); err != nil {
+		return nil, nil, fmt.Errorf("setting up budget controller: %w", err)
 	}
 	// ready once the caches have synced and the campaign controller's workers take work: a
 	// replica that reports ready admits months. (The month controller can carry a

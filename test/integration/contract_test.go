@@ -157,6 +157,8 @@ spec:
 		"promptVariant":                            s.EffectivePromptVariant(),
 		"minMonthAge":                              s.EffectiveMinMonthAge(),
 		"booksPerMonth":                            s.EffectiveBooksPerMonth(),
+		"priority":                                 s.EffectivePriority(),
+		"stored priority (no fallback)":            *s.Priority,
 		"stored retry.backoffBase (no fallback)":   s.Retry.BackoffBase.Duration,
 		"stored job.runningDeadline (no fallback)": s.Job.RunningDeadline.Duration,
 	}
@@ -173,6 +175,8 @@ spec:
 		"promptVariant":                            v1alpha1.PromptAuto,
 		"minMonthAge":                              int32(12),
 		"booksPerMonth":                            int32(20),
+		"priority":                                 int32(0),
+		"stored priority (no fallback)":            int32(0),
 		"stored retry.backoffBase (no fallback)":   5 * time.Minute,
 		"stored job.runningDeadline (no fallback)": time.Hour,
 	}

@@ -342,6 +342,14 @@ func TestInvalidCampaignsAreRejectedWithAMessageThatSaysWhatToFix(t *testing.T) 
 			}
 			s["reruns"] = rs
 		}, "", "spec.reruns: Too many: 17: must have at most 16 items"},
+		{"priority beyond 1000", func(s map[string]any) { s["priority"] = 1001 }, "",
+			"spec.priority in body should be less than or equal to 1000"},
+		{"priority class not a name", func(s map[string]any) { s["job"] = map[string]any{"priorityClassName": "Backfill Low"} }, "",
+			"spec.job.priorityClassName: Invalid value: \"string\": must be the name of a PriorityClass"},
+		{"budget reference not a name", func(s map[string]any) {
+			s["budget"] = map[string]any{"budgetRef": map[string]any{"name": "ISBNdb Account"}}
+		}, "",
+			"spec.budget.budgetRef.name: Invalid value: \"string\": must be the name of a BackfillBudget"},
 		{"name too long for Job names", func(s map[string]any) {}, strings.Repeat("c", 53),
 			"metadata.name is too long for a campaign: at most 52 characters"},
 	}

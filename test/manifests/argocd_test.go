@@ -49,22 +49,22 @@ func TestArgoCDSyncOrder(t *testing.T) {
 	}
 	crds := ofKind(objs, "CustomResourceDefinition")
 	campaigns := ofKind(objs, "BackfillCampaign")
-	if len(crds) != 2 || len(campaigns) == 0 {
-		t.Fatalf("%d CRDs and %d campaigns rendered, want 2 and at least 1", len(crds), len(campaigns))
+	if len(crds) != 3 || len(campaigns) == 0 {
+		t.Fatalf("%d CRDs and %d campaigns rendered, want 3 and at least 1", len(crds), len(campaigns))
 	}
 	for _, crd := range crds {
 		if wave(crd) != "-1" || options(crd) != "ServerSideApply=true" {
 			t.Errorf("CRD %s: wave %q, options %q; want wave -1 and ServerSideApply=true", crd.GetName(), wave(crd), options(crd))
 		}
 	}
-	for _, c := range campaigns {
+	for _, c := range append(campaigns, ofKind(objs, "BackfillBudget")...) {
 		if wave(c) != "1" || options(c) != "SkipDryRunOnMissingResource=true" {
 			t.Errorf("campaign %s: wave %q, options %q; want wave 1 and SkipDryRunOnMissingResource=true", c.GetName(), wave(c), options(c))
 		}
 	}
 	for _, o := range objs {
-		if k := o.GetKind(); k != "CustomResourceDefinition" && k != "BackfillCampaign" && wave(o) != "" {
-			t.Errorf("%s %s has wave %q; only CRDs and campaigns are ordered", k, o.GetName(), wave(o))
+		if k := o.GetKind(); k != "CustomResourceDefinition" && k != "BackfillCampaign" && k != "BackfillBudget" && wave(o) != "" {
+			t.Errorf("%s %s has wave %q; only CRDs, budgets and campaigns are ordered", k, o.GetName(), wave(o))
 		}
 	}
 }

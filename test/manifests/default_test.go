@@ -284,6 +284,8 @@ func TestManagerRBAC(t *testing.T) {
 	for _, need := range []struct{ group, resource, verb string }{
 		{"alexandria.ooheynerds.com", "backfillcampaigns", "watch"},
 		{"alexandria.ooheynerds.com", "backfillmonths/status", "patch"},
+		{"alexandria.ooheynerds.com", "backfillbudgets", "watch"},
+		{"alexandria.ooheynerds.com", "backfillbudgets/status", "update"},
 		{"batch", "jobs", "create"},
 		{"coordination.k8s.io", "leases", "update"},
 		{"authentication.k8s.io", "tokenreviews", "create"},
@@ -334,7 +336,7 @@ func TestMetricsReaderAndUserRoles(t *testing.T) {
 			t.Errorf("metrics-reader is bound by %s; scrapers are bound by the user, not by default", b.Name)
 		}
 	}
-	for _, plural := range []string{"backfillcampaigns", "backfillmonths"} {
+	for _, plural := range []string{"backfillbudgets", "backfillcampaigns", "backfillmonths"} {
 		kind := strings.TrimSuffix(plural, "s")
 		editor, viewer := r.clusterRoles["backfill-"+kind+"-editor-role"], r.clusterRoles["backfill-"+kind+"-viewer-role"]
 		if editor == nil || viewer == nil {

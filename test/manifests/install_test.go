@@ -69,7 +69,7 @@ func apply(t *testing.T, owner string, objs []*unstructured.Unstructured) {
 func TestInstallManifestApplies(t *testing.T) {
 	needAPIServer(t)
 	objs := decodeObjects(t, must(os.ReadFile(repoPath("dist/install.yaml"))))
-	if len(ofKind(objs, "CustomResourceDefinition")) != 2 || len(ofKind(objs, "Deployment")) != 1 {
+	if len(ofKind(objs, "CustomResourceDefinition")) != 3 || len(ofKind(objs, "Deployment")) != 1 {
 		t.Fatalf("install.yaml lacks the CRDs or the Deployment")
 	}
 	apply(t, "install-yaml-test", objs)

@@ -105,14 +105,14 @@ func TestKustomizationsRender(t *testing.T) {
 		dir   string
 		kinds map[string]int // kind -> how many objects of it must be rendered
 	}{
-		{"config/crd", map[string]int{"CustomResourceDefinition": 2}},
-		{"config/rbac", map[string]int{"ClusterRole": 7, "ClusterRoleBinding": 2, "Role": 1, "RoleBinding": 1, "ServiceAccount": 2}},
+		{"config/crd", map[string]int{"CustomResourceDefinition": 3}},
+		{"config/rbac", map[string]int{"ClusterRole": 9, "ClusterRoleBinding": 2, "Role": 1, "RoleBinding": 1, "ServiceAccount": 2}},
 		{"config/manager", map[string]int{"Namespace": 1, "Deployment": 1, "Service": 1}},
-		{"config/default", map[string]int{"CustomResourceDefinition": 2, "Namespace": 1, "Deployment": 1, "Service": 1,
-			"ClusterRole": 7, "ClusterRoleBinding": 2, "Role": 1, "RoleBinding": 1, "ServiceAccount": 2}},
-		{"config/samples", map[string]int{"BackfillCampaign": 1}},
+		{"config/default", map[string]int{"CustomResourceDefinition": 3, "Namespace": 1, "Deployment": 1, "Service": 1,
+			"ClusterRole": 9, "ClusterRoleBinding": 2, "Role": 1, "RoleBinding": 1, "ServiceAccount": 2}},
+		{"config/samples", map[string]int{"BackfillCampaign": 1, "BackfillBudget": 1}},
 		{"config/argocd", map[string]int{"Application": 1, "ConfigMap": 1}},
-		{"config/argocd/app", map[string]int{"CustomResourceDefinition": 2, "Deployment": 1, "BackfillCampaign": 1}},
+		{"config/argocd/app", map[string]int{"CustomResourceDefinition": 3, "Deployment": 1, "BackfillCampaign": 1, "BackfillBudget": 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {

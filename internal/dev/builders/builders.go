@@ -26,6 +26,7 @@ func MakeCampaign(name, namespace string) *CampaignBuilder {
 			BooksPerMonth: v1alpha1.DefaultBooksPerMonth,
 			PromptVariant: v1alpha1.DefaultPromptVariant,
 			Mode:          v1alpha1.DefaultMode,
+			Priority:      ptr.To[int32](v1alpha1.DefaultPriority),
 			Retry: v1alpha1.RetryPolicy{
 				MaxAttempts: v1alpha1.DefaultMaxAttempts,
 				BackoffBase: &metav1.Duration{Duration: v1alpha1.DefaultBackoffBase},
@@ -220,3 +221,52 @@ func (b *MonthBuilder) Annotation(key, value string) *MonthBuilder {
 	b.m.Annotations[key] = value
 	return b
 }
+
+// Priority sets spec.priority.
+func (b *CampaignBuilder) Priority(p int32) *CampaignBuilder {
+	b.c.Spec.Priority = ptr.To(p)
+	return b
+}
+
+// ISBNdbKey sets the ISBNdb source's API key reference.
+func (b *CampaignBuilder) ISBNdbKey(secret, key string) *CampaignBuilder {
+	if b.c.Spec.Resolver.ISBNdb == nil {
+		b.c.Spec.Resolver.ISBNdb = &v1alpha1.SourceSpec{}
+	}
+	b.c.Spec.Resolver.ISBNdb.APIKeySecretRef = &v1alpha1.SecretKeyRef{Name: secret, Key: key}
+	return b
+}
+
+// BudgetRef references a BackfillBudget.
+func (b *CampaignBuilder) BudgetRef(name string) *CampaignBuilder {
+	b.c.Spec.Budget.BudgetRef = &v1alpha1.BudgetReference{Name: name}
+	return b
+}
+
+// PriorityClass sets the Jobs' PriorityClass.
+func (b *CampaignBuilder) PriorityClass(name string) *CampaignBuilder {
+	b.c.Spec.Job.PriorityClassName = name
+	return b
+}
+
+// BudgetBuilder builds a BackfillBudget.
+type BudgetBuilder struct{ b v1alpha1.BackfillBudget }
+
+// MakeBudget starts a budget of the ISBNdb key secret/key with the API's default limit.
+func MakeBudget(name, namespace, secret, key string) *BudgetBuilder {
+	return &BudgetBuilder{b: v1alpha1.BackfillBudget{
+		TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: "BackfillBudget"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
+		Spec: v1alpha1.BackfillBudgetSpec{SecretKeyRef: v1alpha1.SecretKeyRef{Name: secret, Key: key},
+			ISBNdbCallsPerDay: v1alpha1.DefaultBudgetISBNdbCallsPerDay},
+	}}
+}
+
+// Limit sets the daily limit.
+func (b *BudgetBuilder) Limit(perDay int32) *BudgetBuilder {
+	b.b.Spec.ISBNdbCallsPerDay = perDay
+	return b
+}
+
+// Obj returns the built budget.
+func (b *BudgetBuilder) Obj() *v1alpha1.BackfillBudget { return b.b.DeepCopy() }
