@@ -50,6 +50,8 @@ const (
 	ReasonAccounting          = "Accounting"
 	ReasonWaitingForAdmission = "WaitingForAdmission"
 	ReasonJobRunning          = "JobRunning"
+	// ReasonJobQueued: the attempt's Job is held suspended by a queue (Kueue); no deadline runs.
+	ReasonJobQueued           = "JobQueued"
 	ReasonAttemptFailed       = "AttemptFailed"
 	ReasonAttemptsExhausted   = "AttemptsExhausted"
 	ReasonCompleted           = "Completed"

@@ -38,8 +38,11 @@ const resultRetry = 15 * time.Second
 type JobPhase int
 
 const (
-	// JobWaiting: created, no pod running yet (or suspended by a queueing system such as Kueue).
+	// JobWaiting: created, no pod running yet.
 	JobWaiting JobPhase = iota
+	// JobQueued: the Job is held suspended by a queueing system such as Kueue; no deadline runs
+	// until the queue admits it.
+	JobQueued
 	// JobRunning: a pod is running.
 	JobRunning
 	// JobSucceeded: the Job is Complete.
@@ -219,6 +222,9 @@ func (d *decider) observe(obs Observation) string {
 	s, v, rep := &d.d.Status, obs.Job, obs.Report
 	job := naming.Job(d.m.Name, int(s.Attempts))
 	switch v.Phase {
+	case JobQueued:
+		s.LastError = previousError(s)
+		return noteQueued
 	case JobWaiting, JobRunning:
 		if v.Recheck != nil {
 			d.requeue(max(v.Recheck.Sub(d.now), time.Second))
@@ -393,6 +399,7 @@ const (
 	notePodWaiting    = "pod waiting: "
 	noteResultPending = "result pending"
 	noteRerun         = "rerun"
+	noteQueued        = "queued"
 )
 
 // setConditions chooses the month's kstatus conditions from its state.
@@ -404,6 +411,8 @@ func setConditions(s *v1alpha1.BackfillMonthStatus, gen int64, note string) {
 		st.Reason, st.Message = v1alpha1.ReasonResultUnavailable, "Job completed; waiting for the database to read its result"
 	case s.State == v1alpha1.MonthProcessing && len(note) > len(notePodWaiting) && note[:len(notePodWaiting)] == notePodWaiting:
 		st.Reason, st.Message = v1alpha1.ReasonPodWaiting, fmt.Sprintf("attempt %d: %s", s.Attempts, note)
+	case s.State == v1alpha1.MonthProcessing && note == noteQueued:
+		st.Reason, st.Message = v1alpha1.ReasonJobQueued, fmt.Sprintf("attempt %d: its Job is held suspended by a queue (Kueue, for example); the pending deadline starts when the queue admits it", s.Attempts)
 	case s.State == v1alpha1.MonthPending && note == noteRerun:
 		st.Reason, st.Message = v1alpha1.ReasonRerunRequested, fmt.Sprintf("rerun %d: waiting for the campaign to admit this month", s.Run)
 	case s.State == v1alpha1.MonthCompleted:

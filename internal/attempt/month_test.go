@@ -63,9 +63,9 @@ func TestNext(t *testing.T) {
 		"waiting Job rechecks at its deadline": {
 			month: Month{Status: processing(1)}, obs: Observation{Job: Verdict{Phase: JobWaiting, Recheck: &later}},
 			state: v1alpha1.MonthProcessing, reason: v1alpha1.ReasonJobRunning, requeue: 5 * time.Minute, counted: 1},
-		"Kueue-suspended Job waits without deadline": {
-			month: Month{Status: processing(1)}, obs: Observation{Job: Verdict{Phase: JobWaiting, Message: "Job is suspended"}},
-			state: v1alpha1.MonthProcessing, reason: v1alpha1.ReasonJobRunning, counted: 1},
+		"Kueue-suspended Job waits without deadline, saying it is queued": {
+			month: Month{Status: processing(1)}, obs: Observation{Job: Verdict{Phase: JobQueued, Message: "Job is suspended"}},
+			state: v1alpha1.MonthProcessing, reason: v1alpha1.ReasonJobQueued, counted: 1},
 		"running Job": {
 			month: Month{Status: processing(1)}, obs: Observation{Job: Verdict{Phase: JobRunning, Recheck: &later}},
 			state: v1alpha1.MonthProcessing, reason: v1alpha1.ReasonJobRunning, requeue: 5 * time.Minute, counted: 1},

@@ -56,7 +56,7 @@ func Observe(job *batchv1.Job, pods []corev1.Pod, started, now time.Time, d Dead
 		}
 	}
 	if job.Spec.Suspend != nil && *job.Spec.Suspend {
-		return attempt.Verdict{Phase: attempt.JobWaiting, Message: "Job is suspended"}
+		return attempt.Verdict{Phase: attempt.JobQueued, Message: "Job is suspended"}
 	}
 	pod := judgePods(pods, now)
 	if pod.blocked != "" {

@@ -60,7 +60,7 @@ func TestObserve(t *testing.T) {
 		"pending too long":               {job: job(), now: created.Add(10 * time.Minute), phase: attempt.JobPendingTooLong, msg: "no pod of the Job started within the pending deadline of 10m0s"},
 		"running":                        {job: job(ready), now: created.Add(30 * time.Minute), phase: attempt.JobRunning},
 		"running too long":               {job: job(ready), now: created.Add(70 * time.Minute), phase: attempt.JobRunningTooLong, msg: "attempt ran past its running deadline of 1h0m0s"},
-		"suspended never times out":      {job: job(suspend), now: created.Add(48 * time.Hour), phase: attempt.JobWaiting, msg: "Job is suspended"},
+		"suspended never times out":      {job: job(suspend), now: created.Add(48 * time.Hour), phase: attempt.JobQueued, msg: "Job is suspended"},
 		"pending clock starts at resume": {job: job(cond(batchv1.JobSuspended, corev1.ConditionFalse, "Resumed", created.Add(5*time.Hour))), now: created.Add(5*time.Hour + 9*time.Minute), phase: attempt.JobWaiting},
 		"pending deadline counts from resume": {job: job(cond(batchv1.JobSuspended, corev1.ConditionFalse, "Resumed", created.Add(5*time.Hour))), now: created.Add(5*time.Hour + 10*time.Minute),
 			phase: attempt.JobPendingTooLong, msg: "no pod of the Job started within the pending deadline of 10m0s"},

@@ -11,6 +11,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
@@ -67,6 +68,9 @@ func testKueueLimitsRunningJobs(t *testing.T, k *kueue.Kueue) {
 		if m.Status.State != v1alpha1.MonthProcessing || m.Status.Attempts != 1 || m.Status.LastError != "" {
 			t.Errorf("%s while Kueue holds its Job: %s, attempt %d, last error %q; want Processing, attempt 1, no error",
 				m.Name, m.Status.State, m.Status.Attempts, m.Status.LastError)
+		}
+		if c := meta.FindStatusCondition(m.Status.Conditions, v1alpha1.ConditionReady); c == nil || c.Reason != v1alpha1.ReasonJobQueued {
+			t.Errorf("%s while Kueue holds its Job: Ready condition %+v, want reason %s", m.Name, c, v1alpha1.ReasonJobQueued)
 		}
 	}
 	if err := q.Release(context.Background(), sys.Client); err != nil {
