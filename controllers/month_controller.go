@@ -61,6 +61,9 @@ type MonthReconciler struct {
 	Results   ResultReader
 	Mirror    Mirror
 
+	// Workers tells the manager's readiness check when this controller's workers run.
+	Workers WorkerProbe
+
 	mirrorMarks mirrorMarks
 }
 
@@ -72,6 +75,9 @@ type MonthReconciler struct {
 
 // Reconcile: fetch → observe → decide → apply → write status once → emit events → requeue.
 func (r *MonthReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	if r.Workers.Take(req) {
+		return ctrl.Result{}, nil
+	}
 	var month v1alpha1.BackfillMonth
 	if err := r.Get(ctx, req.NamespacedName, &month); err != nil || !month.DeletionTimestamp.IsZero() {
 		if apierrors.IsNotFound(err) {
@@ -254,6 +260,9 @@ func (r *MonthReconciler) start(ctx context.Context, m *v1alpha1.BackfillMonth, 
 // be down: the row follows right after the write (mirror), and should it fail, the condition
 // turns False with the next write. So a healthy database costs no status write of its own.
 func claimMirrored(status *v1alpha1.BackfillMonthStatus, m *v1alpha1.BackfillMonth) {
+	if attempt.Unwritten(*status) {
+		return // nothing is written: the row alone follows (see mirror)
+	}
 	if c := meta.FindStatusCondition(status.Conditions, v1alpha1.ConditionMirrored); c == nil || c.Status != metav1.ConditionFalse {
 		setCondition(&status.Conditions, m.Generation, v1alpha1.ConditionMirrored, metav1.ConditionTrue, v1alpha1.ReasonMirrored, "backfill_log holds this state")
 	}
@@ -267,14 +276,19 @@ func claimMirrored(status *v1alpha1.BackfillMonthStatus, m *v1alpha1.BackfillMon
 // state the API server never held, and nothing is read around the cache to find out. A cached
 // month older than the status this process last stored (its row differs from the one marked)
 // writes nothing: the watch event of that status brings another pass.
+//
+// A month whose status was never written (planned, waiting for admission) gets its pending
+// row but no Mirrored condition: that would be a status write per month for a row that says
+// only "pending". Should the row fail, Mirrored=False is written as for any month.
 func (r *MonthReconciler) mirror(ctx context.Context, key types.NamespacedName, m *v1alpha1.BackfillMonth) bool {
 	row := mirror.RowFor(m)
 	cond := meta.FindStatusCondition(m.Status.Conditions, v1alpha1.ConditionMirrored)
+	unwritten := attempt.Unwritten(m.Status)
 	switch r.mirrorMarks.check(key, m.UID, row) {
 	case markStale:
 		return true
 	case markWritten:
-		if cond != nil && cond.Status == metav1.ConditionTrue {
+		if unwritten || (cond != nil && cond.Status == metav1.ConditionTrue) {
 			return true
 		}
 		return r.setMirrored(ctx, m, metav1.ConditionTrue, v1alpha1.ReasonMirrored, "backfill_log holds this state")
@@ -289,7 +303,7 @@ func (r *MonthReconciler) mirror(ctx context.Context, key types.NamespacedName, 
 		return false
 	}
 	r.mirrorMarks.written(key, m.UID, row)
-	if cond != nil && cond.Status == metav1.ConditionTrue {
+	if unwritten || (cond != nil && cond.Status == metav1.ConditionTrue) {
 		return true
 	}
 	return r.setMirrored(ctx, m, metav1.ConditionTrue, v1alpha1.ReasonMirrored, "backfill_log holds this state")
@@ -416,6 +430,7 @@ func (r *MonthReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&v1alpha1.BackfillMonth{}).
 		Owns(&batchv1.Job{}).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(monthOfPod), builder.WithPredicates(waitingChanged)).
+		WatchesRawSource(r.Workers.Source()).
 		Named("backfillmonth").
 		Complete(r)
 }

@@ -160,7 +160,21 @@ func Next(m Month, obs Observation, p Policy, now time.Time) Decision {
 		d.start()
 	}
 	setConditions(s, m.Generation, note)
+	if Unwritten(m.Status) && s.State == v1alpha1.MonthPending && s.RerunToken == m.Status.RerunToken &&
+		d.d.Start == 0 && !d.d.Suspend && len(d.d.Events) == 0 {
+		// A month this controller never wrote and that waits for its first admission keeps its
+		// empty status: it already reads as Pending (EffectiveState, backfill_log), and writing
+		// it would cost every month a write (and the fan-out a request per month). Its first
+		// status is the attempt it starts.
+		d.d.Status = *m.Status.DeepCopy()
+	}
 	return d.d
+}
+
+// Unwritten reports a status the month controller has never written (it always sets the
+// conditions and observedGeneration): a month planned and not yet admitted.
+func Unwritten(s v1alpha1.BackfillMonthStatus) bool {
+	return s.ObservedGeneration == 0 && len(s.Conditions) == 0
 }
 
 type decider struct {
