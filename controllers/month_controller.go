@@ -85,6 +85,17 @@ func (r *MonthReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	am := attempt.Month{Name: month.Name, Generation: month.Generation, Suspended: month.Spec.Suspend,
+		RerunToken: month.Annotations[v1alpha1.AnnotationRerun], Status: month.Status}
+	if attempt.WaitsForFirstAdmission(am) {
+		// Nothing to decide or write until the campaign admits it, so the campaign is not read
+		// (a copy and a conversion, most of what a new month cost the manager at fan-out);
+		// only its pending row is mirrored.
+		if r.Mirror != nil && !r.mirror(ctx, req.NamespacedName, &month) {
+			return ctrl.Result{RequeueAfter: resultRecheck}, nil
+		}
+		return ctrl.Result{}, nil
+	}
 	_, campaign, err := getCampaign(ctx, r.Client, types.NamespacedName{Namespace: month.Namespace, Name: month.Spec.Campaign})
 	if _, ok := asUndecodable(err); ok {
 		// the campaign is Stalled/InvalidSpec; its months wait, looking again now and then
@@ -98,8 +109,7 @@ func (r *MonthReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	d := attempt.Next(attempt.Month{Name: month.Name, Generation: month.Generation, Suspended: month.Spec.Suspend,
-		RerunToken: month.Annotations[v1alpha1.AnnotationRerun], Status: month.Status}, obs, attempt.PolicyOf(campaign), now)
+	d := attempt.Next(am, obs, attempt.PolicyOf(campaign), now)
 
 	created, wait, err := r.apply(ctx, &month, campaign, job, &d)
 	if err != nil || wait > 0 {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -142,6 +143,9 @@ type Decision struct {
 
 // Next decides a month's next status from what was observed of its current attempt.
 func Next(m Month, obs Observation, p Policy, now time.Time) Decision {
+	if WaitsForFirstAdmission(m) {
+		return Decision{Status: *m.Status.DeepCopy()}
+	}
 	d := &decider{m: m, p: p, now: now, d: Decision{Status: *m.Status.DeepCopy()}}
 	s := &d.d.Status
 	if s.State == "" {
@@ -160,21 +164,20 @@ func Next(m Month, obs Observation, p Policy, now time.Time) Decision {
 		d.start()
 	}
 	setConditions(s, m.Generation, note)
-	if Unwritten(m.Status) && s.State == v1alpha1.MonthPending && s.RerunToken == m.Status.RerunToken &&
-		d.d.Start == 0 && !d.d.Suspend && len(d.d.Events) == 0 {
-		// A month this controller never wrote and that waits for its first admission keeps its
-		// empty status: it already reads as Pending (EffectiveState, backfill_log), and writing
-		// it would cost every month a write (and the fan-out a request per month). Its first
-		// status is the attempt it starts.
-		d.d.Status = *m.Status.DeepCopy()
-	}
 	return d.d
 }
 
-// Unwritten reports a status the month controller has never written (it always sets the
-// conditions and observedGeneration): a month planned and not yet admitted.
+// WaitsForFirstAdmission reports a month planned and not yet admitted whose status was never
+// written: Next leaves it as it is. Its empty status already reads as Pending (EffectiveState,
+// backfill_log), and writing it would cost every month a write (and the fan-out a request per
+// month); its first status is the attempt it starts. Nothing about it depends on its campaign.
+func WaitsForFirstAdmission(m Month) bool {
+	return m.Suspended && m.RerunToken == "" && Unwritten(m.Status)
+}
+
+// Unwritten reports a status nobody has written: a month as the campaign created it.
 func Unwritten(s v1alpha1.BackfillMonthStatus) bool {
-	return s.ObservedGeneration == 0 && len(s.Conditions) == 0
+	return equality.Semantic.DeepEqual(s, v1alpha1.BackfillMonthStatus{})
 }
 
 type decider struct {
