@@ -85,6 +85,12 @@ func (r *MonthReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if r.mirrorMarks.behind(req.NamespacedName, &month) {
+		// the cache has not caught up with this controller's own last status write (a Job
+		// event can come first): deciding now would re-read around the cache or conflict,
+		// and the watch event of that write brings the next pass
+		return ctrl.Result{}, nil
+	}
 	am := attempt.Month{Name: month.Name, Generation: month.Generation, Suspended: month.Spec.Suspend,
 		RerunToken: month.Annotations[v1alpha1.AnnotationRerun], Status: month.Status}
 	if attempt.WaitsForFirstAdmission(am) {
@@ -344,6 +350,8 @@ type mirrorMark struct {
 	uid     types.UID
 	row     uint64 // hash of the row
 	written bool
+	// rv is the resourceVersion of the status this process stored last ("" when it found it)
+	rv string
 }
 
 type markState int
@@ -362,7 +370,7 @@ func rowHash(row mirror.Row) uint64 {
 
 // stored marks the row of a status this pass has just stored, not yet written.
 func (mm *mirrorMarks) stored(key types.NamespacedName, m *v1alpha1.BackfillMonth) {
-	mm.set(key, mirrorMark{uid: m.UID, row: rowHash(mirror.RowFor(m))})
+	mm.set(key, mirrorMark{uid: m.UID, row: rowHash(mirror.RowFor(m)), rv: m.ResourceVersion})
 }
 
 // written marks row as written.
@@ -370,13 +378,25 @@ func (mm *mirrorMarks) written(key types.NamespacedName, uid types.UID, row mirr
 	mm.set(key, mirrorMark{uid: uid, row: rowHash(row), written: true})
 }
 
+// set replaces the mark, keeping the stored resourceVersion of the same incarnation.
 func (mm *mirrorMarks) set(key types.NamespacedName, mark mirrorMark) {
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
 	if mm.marks == nil {
 		mm.marks = map[types.NamespacedName]mirrorMark{}
 	}
+	if old, ok := mm.marks[key]; ok && mark.rv == "" && old.uid == mark.uid {
+		mark.rv = old.rv
+	}
 	mm.marks[key] = mark
+}
+
+// behind reports a cached month older than the status this process stored last.
+func (mm *mirrorMarks) behind(key types.NamespacedName, m *v1alpha1.BackfillMonth) bool {
+	mm.mu.Lock()
+	mark, ok := mm.marks[key]
+	mm.mu.Unlock()
+	return ok && mark.uid == m.UID && mark.rv != "" && !atLeast(m.ResourceVersion, mark.rv)
 }
 
 func (mm *mirrorMarks) forget(key types.NamespacedName) {
