@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"sync"
 	"testing"
 	"time"
@@ -195,15 +193,5 @@ func namespace(b *testing.B, prefix string) string {
 // machine the operator's side takes from the API server during the fan-out, which the raw
 // creates do not pay.
 func managerCPU(b *testing.B) float64 {
-	resp, err := http.Get(metricsURL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return metric(b, body, "process_cpu_seconds_total")
+	return metric(b, scrape(b), "process_cpu_seconds_total")
 }
-
