@@ -37,7 +37,6 @@ import (
 // Campaign event reasons.
 const (
 	EventMonthsPlanned     = "MonthsPlanned"
-	EventMonthsAdmitted    = "MonthsAdmitted"
 	EventPhaseStarted      = "PhaseStarted"
 	EventPhaseCompleted    = "PhaseCompleted"
 	EventGateBlocked       = "GateBlocked"
@@ -198,7 +197,6 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	}
 	if admitted > 0 {
 		metrics.Admitted(c.Namespace, c.Name, admitted)
-		r.written.admit(req.NamespacedName, admitted, in.Phase.Name)
 	}
 
 	status := r.buildStatus(&c, summary, progress, decision, admitted, conflicts, order, in.DatabaseDown, now)
@@ -219,10 +217,10 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 				return ctrl.Result{}, client.IgnoreNotFound(err)
 			}
 			r.written.record(req.NamespacedName)
-			// after the write: a pass that lost a conflict announces nothing twice
-			if a := r.written.takeAdmitted(req.NamespacedName); a.months > 0 {
-				r.Recorder.Eventf(&c, nil, corev1.EventTypeNormal, EventMonthsAdmitted, "Admit", "Admitted %d month(s) of phase %s", a.months, a.phase)
-			}
+			// after the write: a pass that lost a conflict announces nothing twice. Admitting
+			// months is routine, not a transition: it has no Event (an Event is a write, and
+			// one per admission would be one per month); the months record their admission
+			// and the backfill_admissions_total metric counts them.
 			r.emitTransitions(before, &c.Status)
 			r.emitRerunTransitions(&c, before.Status.Reruns)
 			logger.V(1).Info("Updated BackfillCampaign status", "progress", status.Progress, "phase", status.CurrentPhase)

@@ -106,30 +106,15 @@ func (h *monthEvents) Generic(_ context.Context, e event.GenericEvent, q workque
 var _ handler.EventHandler = &monthEvents{}
 
 // statusWrites spaces a campaign's count-only status writes: a status whose conditions,
-// phases and generation are unchanged is written at most once per interval, so a running
-// campaign costs a handful of status writes per interval, not one per month event.
+// phases and generation are unchanged is written one interval after the first such change
+// since the last write (the trailing edge), so the changes of a month's admission, its Job
+// starting and, in a fast campaign, its completion ride in one write, and a running campaign
+// costs at most one status write per interval, not one per month event.
 type statusWrites struct {
 	mu   sync.Mutex
 	last map[types.NamespacedName]time.Time
-	// admitted counts admissions not yet announced: one event per status write, not one per
-	// admitting pass (a pass per finished month admits one month at a time).
-	admitted map[types.NamespacedName]admittedSince
-}
-
-type admittedSince struct {
-	months int
-	phase  string
-}
-
-// admit remembers admissions for the campaign's next announcement.
-func (w *statusWrites) admit(campaign types.NamespacedName, months int, phase string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.admitted == nil {
-		w.admitted = map[types.NamespacedName]admittedSince{}
-	}
-	a := w.admitted[campaign]
-	w.admitted[campaign] = admittedSince{months: a.months + months, phase: phase}
+	// dirty is when the first count-only change since the last write was seen.
+	dirty map[types.NamespacedName]time.Time
 }
 
 // forget drops what is kept of a deleted campaign.
@@ -137,16 +122,7 @@ func (w *statusWrites) forget(campaign types.NamespacedName) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	delete(w.last, campaign)
-	delete(w.admitted, campaign)
-}
-
-// takeAdmitted returns and forgets the admissions not yet announced.
-func (w *statusWrites) takeAdmitted(campaign types.NamespacedName) admittedSince {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	a := w.admitted[campaign]
-	delete(w.admitted, campaign)
-	return a
+	delete(w.dirty, campaign)
 }
 
 func (w *statusWrites) record(campaign types.NamespacedName) {
@@ -156,28 +132,41 @@ func (w *statusWrites) record(campaign types.NamespacedName) {
 		w.last = map[types.NamespacedName]time.Time{}
 	}
 	w.last[campaign] = time.Now()
+	delete(w.dirty, campaign)
 }
 
 // wait is how long the write from old to cur should wait: zero writes it now, a negative
-// value skips it without a retry. A significant change is written at once; a change of
-// counts waits for the interval since the last write (the caller requeues for it); a change
-// of only the time-derived estimates (ETA, next admission, plan) rides along with the next
-// write, or is written by a pass that finds it staleWindows intervals old.
+// value skips it without a retry. A significant change is written at once, and so is any
+// change of a campaign this process has not written yet (after a restart); a change of counts
+// waits one interval from the first such change since the last write (the caller requeues for
+// it); a change of only the time-derived estimates (ETA, next admission, plan) rides along
+// with the next write, or is written by a pass that finds it staleWindows intervals old.
 func (w *statusWrites) wait(campaign types.NamespacedName, old, cur *v1alpha1.BackfillCampaignStatus, interval time.Duration) time.Duration {
 	if significant(old, cur) {
 		return 0
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	since := time.Since(w.last[campaign]) // a restarted manager writes at once
-	switch {
-	case estimatesOnly(old, cur) && since < staleWindows*interval:
-		return -1
-	case since >= interval:
+	last, written := w.last[campaign]
+	if !written {
 		return 0
-	default:
-		return interval - since
 	}
+	now := time.Now()
+	if estimatesOnly(old, cur) {
+		if now.Sub(last) < staleWindows*interval {
+			return -1
+		}
+		return 0
+	}
+	first, ok := w.dirty[campaign]
+	if !ok {
+		if w.dirty == nil {
+			w.dirty = map[types.NamespacedName]time.Time{}
+		}
+		first = now
+		w.dirty[campaign] = first
+	}
+	return max(first.Add(interval).Sub(now), 0)
 }
 
 // staleWindows is how many status intervals a time-derived estimate may lag before a pass

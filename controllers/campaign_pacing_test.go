@@ -64,15 +64,17 @@ func TestFreesSlot(t *testing.T) {
 	}
 }
 
-func TestStatusWritesSpaceOnlyCountChanges(t *testing.T) {
-	base := func() *v1alpha1.BackfillCampaignStatus {
-		return &v1alpha1.BackfillCampaignStatus{
-			ObservedGeneration: 2, CurrentPhase: "validate", Progress: "3/36",
-			Months:     v1alpha1.MonthCounts{Total: 36, Completed: 3, Pending: 33},
-			Phases:     []v1alpha1.PhaseStatus{{Name: "validate", State: v1alpha1.PhaseActive}},
-			Conditions: []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonProgressing, Message: "3/36", ObservedGeneration: 2}},
-		}
+// base is a running campaign's status.
+func base() *v1alpha1.BackfillCampaignStatus {
+	return &v1alpha1.BackfillCampaignStatus{
+		ObservedGeneration: 2, CurrentPhase: "validate", Progress: "3/36",
+		Months:     v1alpha1.MonthCounts{Total: 36, Completed: 3, Pending: 33},
+		Phases:     []v1alpha1.PhaseStatus{{Name: "validate", State: v1alpha1.PhaseActive}},
+		Conditions: []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonProgressing, Message: "3/36", ObservedGeneration: 2}},
 	}
+}
+
+func TestStatusWritesSpaceOnlyCountChanges(t *testing.T) {
 	cases := []struct {
 		name   string
 		change func(*v1alpha1.BackfillCampaignStatus)
@@ -114,6 +116,34 @@ func TestStatusWritesSpaceOnlyCountChanges(t *testing.T) {
 	}
 }
 
+// A count-only change waits one interval from the first change after the last write, not
+// from the write: a burst of changes is written once, at its trailing edge, even when the
+// last write was long ago.
+func TestStatusWritesTrailingEdge(t *testing.T) {
+	var w statusWrites
+	key := types.NamespacedName{Namespace: "ns", Name: "c"}
+	w.record(key)
+	w.last[key] = time.Now().Add(-time.Hour) // the last write was long ago
+	cur := base()
+	cur.Months.Processing = 1
+	first := w.wait(key, base(), cur, time.Minute)
+	if first <= 0 || first > time.Minute {
+		t.Fatalf("the first count change after a quiet hour waits %v, want (0, 1m]", first)
+	}
+	cur.Months.Completed = 1
+	if again := w.wait(key, base(), cur, time.Minute); again <= 0 || again > first {
+		t.Errorf("a later change in the same burst waits %v, want (0, %v]: the burst's first change sets the time", again, first)
+	}
+	w.dirty[key] = time.Now().Add(-time.Minute)
+	if due := w.wait(key, base(), cur, time.Minute); due != 0 {
+		t.Errorf("an interval after the burst's first change the write waits %v, want 0", due)
+	}
+	w.record(key)
+	if got := w.wait(key, base(), cur, time.Minute); got <= 0 {
+		t.Errorf("after the write a new change waits %v, want a new interval", got)
+	}
+}
+
 func TestStatusWritesLeaveEstimatesForLater(t *testing.T) {
 	var w statusWrites
 	key := types.NamespacedName{Namespace: "ns", Name: "c"}
@@ -127,18 +157,5 @@ func TestStatusWritesLeaveEstimatesForLater(t *testing.T) {
 	cur.Progress = "2/2"
 	if got := w.wait(key, old, cur, time.Hour); got <= 0 {
 		t.Errorf("a count change right after a write waits %v; want a positive wait", got)
-	}
-}
-
-func TestAdmissionsAnnouncedOncePerWrite(t *testing.T) {
-	var w statusWrites
-	key := types.NamespacedName{Namespace: "ns", Name: "c"}
-	w.admit(key, 1, "p")
-	w.admit(key, 3, "q")
-	if a := w.takeAdmitted(key); a.months != 4 || a.phase != "q" {
-		t.Errorf("took %+v, want 4 months of phase q", a)
-	}
-	if a := w.takeAdmitted(key); a.months != 0 {
-		t.Errorf("announced twice: %+v", a)
 	}
 }

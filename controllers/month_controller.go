@@ -61,6 +61,9 @@ type MonthReconciler struct {
 	Results   ResultReader
 	Mirror    Mirror
 
+	// Workers tells the manager's readiness check when this controller's workers run.
+	Workers WorkerProbe
+
 	mirrorMarks mirrorMarks
 }
 
@@ -72,12 +75,32 @@ type MonthReconciler struct {
 
 // Reconcile: fetch → observe → decide → apply → write status once → emit events → requeue.
 func (r *MonthReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	if r.Workers.Take(req) {
+		return ctrl.Result{}, nil
+	}
 	var month v1alpha1.BackfillMonth
 	if err := r.Get(ctx, req.NamespacedName, &month); err != nil || !month.DeletionTimestamp.IsZero() {
 		if apierrors.IsNotFound(err) {
 			r.mirrorMarks.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if r.mirrorMarks.behind(req.NamespacedName, &month) {
+		// the cache has not caught up with this controller's own last status write (a Job
+		// event can come first): deciding now would re-read around the cache or conflict,
+		// and the watch event of that write brings the next pass
+		return ctrl.Result{}, nil
+	}
+	am := attempt.Month{Name: month.Name, Generation: month.Generation, Suspended: month.Spec.Suspend,
+		RerunToken: month.Annotations[v1alpha1.AnnotationRerun], Status: month.Status}
+	if attempt.WaitsForFirstAdmission(am) {
+		// Nothing to decide or write until the campaign admits it, so the campaign is not read
+		// (a copy and a conversion, most of what a new month cost the manager at fan-out);
+		// only its pending row is mirrored.
+		if r.Mirror != nil && !r.mirror(ctx, req.NamespacedName, &month) {
+			return ctrl.Result{RequeueAfter: resultRecheck}, nil
+		}
+		return ctrl.Result{}, nil
 	}
 	_, campaign, err := getCampaign(ctx, r.Client, types.NamespacedName{Namespace: month.Namespace, Name: month.Spec.Campaign})
 	if _, ok := asUndecodable(err); ok {
@@ -92,8 +115,7 @@ func (r *MonthReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	d := attempt.Next(attempt.Month{Name: month.Name, Generation: month.Generation, Suspended: month.Spec.Suspend,
-		RerunToken: month.Annotations[v1alpha1.AnnotationRerun], Status: month.Status}, obs, attempt.PolicyOf(campaign), now)
+	d := attempt.Next(am, obs, attempt.PolicyOf(campaign), now)
 
 	created, wait, err := r.apply(ctx, &month, campaign, job, &d)
 	if err != nil || wait > 0 {
@@ -254,6 +276,9 @@ func (r *MonthReconciler) start(ctx context.Context, m *v1alpha1.BackfillMonth, 
 // be down: the row follows right after the write (mirror), and should it fail, the condition
 // turns False with the next write. So a healthy database costs no status write of its own.
 func claimMirrored(status *v1alpha1.BackfillMonthStatus, m *v1alpha1.BackfillMonth) {
+	if attempt.Unwritten(*status) {
+		return // nothing is written: the row alone follows (see mirror)
+	}
 	if c := meta.FindStatusCondition(status.Conditions, v1alpha1.ConditionMirrored); c == nil || c.Status != metav1.ConditionFalse {
 		setCondition(&status.Conditions, m.Generation, v1alpha1.ConditionMirrored, metav1.ConditionTrue, v1alpha1.ReasonMirrored, "backfill_log holds this state")
 	}
@@ -267,14 +292,19 @@ func claimMirrored(status *v1alpha1.BackfillMonthStatus, m *v1alpha1.BackfillMon
 // state the API server never held, and nothing is read around the cache to find out. A cached
 // month older than the status this process last stored (its row differs from the one marked)
 // writes nothing: the watch event of that status brings another pass.
+//
+// A month whose status was never written (planned, waiting for admission) gets its pending
+// row but no Mirrored condition: that would be a status write per month for a row that says
+// only "pending". Should the row fail, Mirrored=False is written as for any month.
 func (r *MonthReconciler) mirror(ctx context.Context, key types.NamespacedName, m *v1alpha1.BackfillMonth) bool {
 	row := mirror.RowFor(m)
 	cond := meta.FindStatusCondition(m.Status.Conditions, v1alpha1.ConditionMirrored)
+	unwritten := attempt.Unwritten(m.Status)
 	switch r.mirrorMarks.check(key, m.UID, row) {
 	case markStale:
 		return true
 	case markWritten:
-		if cond != nil && cond.Status == metav1.ConditionTrue {
+		if unwritten || (cond != nil && cond.Status == metav1.ConditionTrue) {
 			return true
 		}
 		return r.setMirrored(ctx, m, metav1.ConditionTrue, v1alpha1.ReasonMirrored, "backfill_log holds this state")
@@ -289,7 +319,7 @@ func (r *MonthReconciler) mirror(ctx context.Context, key types.NamespacedName, 
 		return false
 	}
 	r.mirrorMarks.written(key, m.UID, row)
-	if cond != nil && cond.Status == metav1.ConditionTrue {
+	if unwritten || (cond != nil && cond.Status == metav1.ConditionTrue) {
 		return true
 	}
 	return r.setMirrored(ctx, m, metav1.ConditionTrue, v1alpha1.ReasonMirrored, "backfill_log holds this state")
@@ -320,6 +350,8 @@ type mirrorMark struct {
 	uid     types.UID
 	row     uint64 // hash of the row
 	written bool
+	// rv is the resourceVersion of the status this process stored last ("" when it found it)
+	rv string
 }
 
 type markState int
@@ -338,7 +370,7 @@ func rowHash(row mirror.Row) uint64 {
 
 // stored marks the row of a status this pass has just stored, not yet written.
 func (mm *mirrorMarks) stored(key types.NamespacedName, m *v1alpha1.BackfillMonth) {
-	mm.set(key, mirrorMark{uid: m.UID, row: rowHash(mirror.RowFor(m))})
+	mm.set(key, mirrorMark{uid: m.UID, row: rowHash(mirror.RowFor(m)), rv: m.ResourceVersion})
 }
 
 // written marks row as written.
@@ -346,13 +378,25 @@ func (mm *mirrorMarks) written(key types.NamespacedName, uid types.UID, row mirr
 	mm.set(key, mirrorMark{uid: uid, row: rowHash(row), written: true})
 }
 
+// set replaces the mark, keeping the stored resourceVersion of the same incarnation.
 func (mm *mirrorMarks) set(key types.NamespacedName, mark mirrorMark) {
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
 	if mm.marks == nil {
 		mm.marks = map[types.NamespacedName]mirrorMark{}
 	}
+	if old, ok := mm.marks[key]; ok && mark.rv == "" && old.uid == mark.uid {
+		mark.rv = old.rv
+	}
 	mm.marks[key] = mark
+}
+
+// behind reports a cached month older than the status this process stored last.
+func (mm *mirrorMarks) behind(key types.NamespacedName, m *v1alpha1.BackfillMonth) bool {
+	mm.mu.Lock()
+	mark, ok := mm.marks[key]
+	mm.mu.Unlock()
+	return ok && mark.uid == m.UID && mark.rv != "" && !atLeast(m.ResourceVersion, mark.rv)
 }
 
 func (mm *mirrorMarks) forget(key types.NamespacedName) {
@@ -416,6 +460,7 @@ func (r *MonthReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&v1alpha1.BackfillMonth{}).
 		Owns(&batchv1.Job{}).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(monthOfPod), builder.WithPredicates(waitingChanged)).
+		WatchesRawSource(r.Workers.Source()).
 		Named("backfillmonth").
 		Complete(r)
 }

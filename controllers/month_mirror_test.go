@@ -45,3 +45,30 @@ func TestMirrorMarks(t *testing.T) {
 	mm.forget(key)
 	check("forgotten (month deleted)", processing, markUnwritten)
 }
+
+// A cached month older than the status this controller stored last is not decided on; the
+// watch event of that write brings the pass.
+func TestMirrorMarksTellACacheBehindTheLastWrite(t *testing.T) {
+	key := types.NamespacedName{Namespace: "ns", Name: "c-2020-03"}
+	m := builders.MakeMonth("c", "ns", "validate", 2020, 3).Obj()
+	m.UID, m.ResourceVersion = "uid-1", "10"
+	var mm mirrorMarks
+	if mm.behind(key, m) {
+		t.Fatal("behind with no write")
+	}
+	stored := m.DeepCopy()
+	stored.ResourceVersion = "12"
+	mm.stored(key, stored)
+	mm.written(key, stored.UID, mirror.RowFor(stored)) // the row written keeps the version
+	if !mm.behind(key, m) {
+		t.Error("a cached month at 10 is not behind a write at 12")
+	}
+	if mm.behind(key, stored) {
+		t.Error("the month as written is behind itself")
+	}
+	other := m.DeepCopy()
+	other.UID = "uid-2"
+	if mm.behind(key, other) {
+		t.Error("another incarnation is never behind this one's writes")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -145,6 +146,9 @@ type Decision struct {
 
 // Next decides a month's next status from what was observed of its current attempt.
 func Next(m Month, obs Observation, p Policy, now time.Time) Decision {
+	if WaitsForFirstAdmission(m) {
+		return Decision{Status: *m.Status.DeepCopy()}
+	}
 	d := &decider{m: m, p: p, now: now, d: Decision{Status: *m.Status.DeepCopy()}}
 	s := &d.d.Status
 	if s.State == "" {
@@ -164,6 +168,19 @@ func Next(m Month, obs Observation, p Policy, now time.Time) Decision {
 	}
 	setConditions(s, m.Generation, note)
 	return d.d
+}
+
+// WaitsForFirstAdmission reports a month planned and not yet admitted whose status was never
+// written: Next leaves it as it is. Its empty status already reads as Pending (EffectiveState,
+// backfill_log), and writing it would cost every month a write (and the fan-out a request per
+// month); its first status is the attempt it starts. Nothing about it depends on its campaign.
+func WaitsForFirstAdmission(m Month) bool {
+	return m.Suspended && m.RerunToken == "" && Unwritten(m.Status)
+}
+
+// Unwritten reports a status nobody has written: a month as the campaign created it.
+func Unwritten(s v1alpha1.BackfillMonthStatus) bool {
+	return equality.Semantic.DeepEqual(s, v1alpha1.BackfillMonthStatus{})
 }
 
 type decider struct {

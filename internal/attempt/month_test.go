@@ -51,7 +51,10 @@ func TestNext(t *testing.T) {
 		finished v1alpha1.AttemptOutcome
 	}{
 		"pending and suspended waits for admission": {
-			month: Month{Suspended: true}, state: v1alpha1.MonthPending, reason: v1alpha1.ReasonWaitingForAdmission},
+			month: Month{Suspended: true, Status: v1alpha1.BackfillMonthStatus{State: v1alpha1.MonthPending, ObservedGeneration: 1}},
+			state: v1alpha1.MonthPending, reason: v1alpha1.ReasonWaitingForAdmission},
+		"a month never written that waits for admission stays unwritten (reads as Pending)": {
+			month: Month{Suspended: true}},
 		"admitted pending starts attempt 1": {
 			month: Month{}, state: v1alpha1.MonthProcessing, reason: v1alpha1.ReasonJobRunning, start: 1, counted: 1},
 		"admitted retry starts the next attempt": {

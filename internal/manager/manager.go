@@ -161,22 +161,29 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, func()
 	}).SetupWithManager(mgr); err != nil {
 		return nil, nil, fmt.Errorf("setting up budget controller: %w", err)
 	}
-	// ready once the caches have synced and the campaign controller's workers take work: a
-	// replica that reports ready admits months. (The month controller can carry a
-	// controllers.WorkerProbe the same way.)
+	months := &controllers.MonthReconciler{
+		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Clock: o.Clock,
+		Recorder: mgr.GetEventRecorder("backfillmonth-controller"), Jobs: o.Jobs, Results: results, Mirror: mirrorWriter,
+	}
+	if err := months.SetupWithManager(mgr); err != nil {
+		return nil, nil, fmt.Errorf("setting up month controller: %w", err)
+	}
+	// ready once the caches have synced and both controllers' workers take work: a replica
+	// that reports ready admits months and runs them. Cache sync alone passes before the
+	// controllers' own informers have started their workers.
 	if err := mgr.AddReadyzCheck("readyz", func(req *http.Request) error {
 		if !mgr.GetCache().WaitForCacheSync(req.Context()) {
 			return fmt.Errorf("cache not synced")
 		}
-		return campaigns.Workers.Check(req)
+		if err := campaigns.Workers.Check(req); err != nil {
+			return fmt.Errorf("campaign controller: %w", err)
+		}
+		if err := months.Workers.Check(req); err != nil {
+			return fmt.Errorf("month controller: %w", err)
+		}
+		return nil
 	}); err != nil {
 		return nil, nil, err
-	}
-	if err := (&controllers.MonthReconciler{
-		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: mgr.GetScheme(), Clock: o.Clock,
-		Recorder: mgr.GetEventRecorder("backfillmonth-controller"), Jobs: o.Jobs, Results: results, Mirror: mirrorWriter,
-	}).SetupWithManager(mgr); err != nil {
-		return nil, nil, fmt.Errorf("setting up month controller: %w", err)
 	}
 	return mgr, closeDB, nil
 }

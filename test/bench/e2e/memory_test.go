@@ -84,6 +84,16 @@ func idleMemory(b *testing.B) (rss, heap float64) {
 			parts = append(parts, fmt.Sprintf("%s %.1f MiB", name, kb/1024))
 		}
 	}
+	body := scrape(b)
+	heap = metric(b, body, "go_memstats_heap_inuse_bytes") / (1 << 20)
+	b.Logf("  %s; heap idle %.1f MiB, released %.1f MiB, stacks %.1f MiB, Go sys %.1f MiB", strings.Join(parts, ", "),
+		metric(b, body, "go_memstats_heap_idle_bytes")/(1<<20), metric(b, body, "go_memstats_heap_released_bytes")/(1<<20),
+		metric(b, body, "go_memstats_stack_inuse_bytes")/(1<<20), metric(b, body, "go_memstats_sys_bytes")/(1<<20))
+	return rss, heap
+}
+
+// scrape reads the manager's metrics.
+func scrape(b *testing.B) []byte {
 	resp, err := http.Get(metricsURL)
 	if err != nil {
 		b.Fatal(err)
@@ -93,11 +103,7 @@ func idleMemory(b *testing.B) (rss, heap float64) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	heap = metric(b, body, "go_memstats_heap_inuse_bytes") / (1 << 20)
-	b.Logf("  %s; heap idle %.1f MiB, released %.1f MiB, stacks %.1f MiB, Go sys %.1f MiB", strings.Join(parts, ", "),
-		metric(b, body, "go_memstats_heap_idle_bytes")/(1<<20), metric(b, body, "go_memstats_heap_released_bytes")/(1<<20),
-		metric(b, body, "go_memstats_stack_inuse_bytes")/(1<<20), metric(b, body, "go_memstats_sys_bytes")/(1<<20))
-	return rss, heap
+	return body
 }
 
 func metric(b *testing.B, body []byte, name string) float64 {

@@ -22,6 +22,14 @@ local function text(c, fallback)
   return fallback
 end
 
+-- A month planned and not yet admitted has no status at all (the operator writes its first
+-- status when its first attempt starts): it waits for the campaign to admit it.
+if (obj.status == nil or next(obj.status) == nil) and obj.spec ~= nil and obj.spec.suspend == true then
+  hs.status = "Progressing"
+  hs.message = "waiting for the campaign to admit this month"
+  return hs
+end
+
 local generation = obj.metadata.generation
 local observed = 0
 if obj.status ~= nil and obj.status.observedGeneration ~= nil then
