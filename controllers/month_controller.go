@@ -21,6 +21,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -453,6 +454,11 @@ func ignoreConflict(err error) error {
 	return err
 }
 
+// MonthWorkers is how many months are reconciled at once (never one month twice): a wave of
+// admitted months starts its Jobs side by side, and the pending rows of a fan-out reach the
+// database together, in the mirror's shared batches, instead of one transaction per month.
+const MonthWorkers = 8
+
 // SetupWithManager watches months, the operator's own Jobs, and their pods' waiting reasons
 // (a Job's status does not change while its pod waits on a missing Secret or an image).
 func (r *MonthReconciler) SetupWithManager(mgr ctrl.Manager) error {
@@ -461,6 +467,7 @@ func (r *MonthReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&batchv1.Job{}).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(monthOfPod), builder.WithPredicates(waitingChanged)).
 		WatchesRawSource(r.Workers.Source()).
+		WithOptions(controller.Options{MaxConcurrentReconciles: MonthWorkers}).
 		Named("backfillmonth").
 		Complete(r)
 }

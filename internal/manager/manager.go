@@ -137,7 +137,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, func()
 	var mirrorWriter controllers.Mirror
 	if pool != nil {
 		results.DB = pool
-		mirrorWriter = poolMirror{pool}
+		mirrorWriter = &mirror.Batcher{DB: pool}
 	}
 	// One ledger serializes the admissions of campaigns that share an ISBNdb key; the budget
 	// controller counts each key's day through it.
@@ -186,12 +186,6 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, func()
 		return nil, nil, err
 	}
 	return mgr, closeDB, nil
-}
-
-type poolMirror struct{ pool *pgxpool.Pool }
-
-func (m poolMirror) Upsert(ctx context.Context, row mirror.Row) error {
-	return mirror.Upsert(ctx, m.pool, row)
 }
 
 // migrator applies the schema once the database is reachable, retrying through an outage

@@ -81,9 +81,8 @@ func timeOf(t *metav1.Time) *time.Time {
 	return &v
 }
 
-// Upsert writes the row, replacing the month's previous row.
-func Upsert(ctx context.Context, db Execer, r Row) error {
-	_, err := db.Exec(ctx, `
+// upsertSQL writes one row, replacing the month's previous row.
+const upsertSQL = `
 INSERT INTO backfill_log (namespace, campaign, phase, year, month, status, books_generated,
     isbns_resolved, resolution_rate, isbns_queued, gemini_calls, xai_calls, isbndb_calls,
     started_at, completed_at, error_message, retry_count, last_retry_at, prompt_variant,
@@ -99,13 +98,23 @@ ON CONFLICT (namespace, campaign, year, month) DO UPDATE SET
     completed_at = EXCLUDED.completed_at, error_message = EXCLUDED.error_message,
     retry_count = EXCLUDED.retry_count, last_retry_at = EXCLUDED.last_retry_at,
     prompt_variant = EXCLUDED.prompt_variant, batch_size = EXCLUDED.batch_size,
-    updated_at = NOW()`,
-		r.Namespace, r.Campaign, r.Phase, r.Year, r.Month, r.Status, r.BooksGenerated,
+    updated_at = NOW()`
+
+func (r Row) args() []any {
+	return []any{r.Namespace, r.Campaign, r.Phase, r.Year, r.Month, r.Status, r.BooksGenerated,
 		r.ISBNsResolved, r.ResolutionRate, r.ISBNsQueued, r.GeminiCalls, r.XAICalls, r.ISBNdbCalls,
 		r.StartedAt, r.CompletedAt, r.ErrorMessage, r.RetryCount, r.LastRetryAt, r.PromptVariant,
-		r.BatchSize)
-	if err != nil {
-		return fmt.Errorf("mirroring %s/%s %04d-%02d into backfill_log: %w", r.Namespace, r.Campaign, r.Year, r.Month, err)
+		r.BatchSize}
+}
+
+func (r Row) failed(err error) error {
+	return fmt.Errorf("mirroring %s/%s %04d-%02d into backfill_log: %w", r.Namespace, r.Campaign, r.Year, r.Month, err)
+}
+
+// Upsert writes the row, replacing the month's previous row.
+func Upsert(ctx context.Context, db Execer, r Row) error {
+	if _, err := db.Exec(ctx, upsertSQL, r.args()...); err != nil {
+		return r.failed(err)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/go-logr/logr"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
@@ -109,6 +110,16 @@ func rawCreate(b *testing.B, c client.Client, n int) float64 {
 		b.Fatal(err)
 	}
 	ns := namespace(b, "raw")
+	// The same objects the operator creates: months owned by a campaign (a controller reference
+	// the garbage collector tracks), so the ideal pays what the operator's creates pay.
+	owners := make([]*v1alpha1.BackfillCampaign, 2)
+	for i := range owners {
+		owners[i] = builders.MakeCampaign(fmt.Sprintf("raw-%d", i), ns).Mode(v1alpha1.ModePlan).Phase("p", 1900, 2024, 20, 5).Obj()
+		owners[i].Spec.Suspend = true
+		if err := c.Create(ctx, owners[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -118,10 +129,14 @@ func rawCreate(b *testing.B, c client.Client, n int) float64 {
 		wg.Go(func() {
 			for i := range next {
 				// two "campaigns" of 1500, as the operator's (years stop at 2100)
-				campaign := fmt.Sprintf("raw-%d", i/1500)
+				owner := owners[i/1500]
 				y, m := 1900+int32(i%1500/12), int32(i%12)+1
-				mo := builders.MakeMonth(campaign, ns, "p", y, m).Obj()
-				if err := c.Create(ctx, mo); err != nil {
+				mo := builders.MakeMonth(owner.Name, ns, "p", y, m).Obj()
+				err := controllerutil.SetControllerReference(owner, mo, c.Scheme())
+				if err == nil {
+					err = c.Create(ctx, mo)
+				}
+				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = err
@@ -141,6 +156,9 @@ func rawCreate(b *testing.B, c client.Client, n int) float64 {
 		b.Fatal(firstErr)
 	}
 	if err := c.DeleteAllOf(ctx, &v1alpha1.BackfillMonth{}, client.InNamespace(ns)); err != nil {
+		b.Fatal(err)
+	}
+	if err := c.DeleteAllOf(ctx, &v1alpha1.BackfillCampaign{}, client.InNamespace(ns)); err != nil {
 		b.Fatal(err)
 	}
 	if err := sys.StartManager(); err != nil {
