@@ -1,4 +1,4 @@
-// Package health holds the Argo CD health checks of BackfillCampaign and BackfillMonth: Lua
+// Package health holds the Argo CD health checks of BackfillBudget, BackfillCampaign and BackfillMonth: Lua
 // scripts in Argo CD's resource_customizations layout (lua/<group>/<Kind>/health.lua with
 // health_test.yaml and testdata/), embedded so that docs and tools can show and run exactly
 // what users paste into argocd-cm.

@@ -32,6 +32,8 @@ func typedObject(t *testing.T, kind string) any {
 		return &v1alpha1.BackfillCampaign{}
 	case "BackfillMonth":
 		return &v1alpha1.BackfillMonth{}
+	case "BackfillBudget":
+		return &v1alpha1.BackfillBudget{}
 	}
 	t.Fatalf("no API type for kind %s", kind)
 	return nil
@@ -41,8 +43,8 @@ func typedObject(t *testing.T, kind string) any {
 // Argo CD's own harness would run if the directory were contributed upstream.
 func TestScriptsAgainstTestdata(t *testing.T) {
 	checks := Checks()
-	if len(checks) != 2 {
-		t.Fatalf("embedded checks = %d, want BackfillCampaign and BackfillMonth", len(checks))
+	if len(checks) != 3 {
+		t.Fatalf("embedded checks = %d, want BackfillBudget, BackfillCampaign and BackfillMonth", len(checks))
 	}
 	for _, check := range checks {
 		t.Run(check.Kind, func(t *testing.T) {
@@ -216,6 +218,7 @@ func TestConfigKeys(t *testing.T) {
 	}
 	sort.Strings(keys)
 	want := []string{
+		"resource.customizations.health.alexandria.ooheynerds.com_BackfillBudget",
 		"resource.customizations.health.alexandria.ooheynerds.com_BackfillCampaign",
 		"resource.customizations.health.alexandria.ooheynerds.com_BackfillMonth",
 	}
