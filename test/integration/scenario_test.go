@@ -259,7 +259,7 @@ func TestSeedRolloutOver300Months(t *testing.T) {
 				wantJobs-- // attempt 1's Job was deleted
 			}
 			if len(jobsOf) != wantJobs {
-				t.Errorf("%s: %d Jobs %v for %d attempts", m.Name, len(jobsOf), jobsOf, m.Status.Attempts)
+				t.Errorf("%s: %d Jobs %v for %d attempts; history %+v", m.Name, len(jobsOf), jobsOf, m.Status.Attempts, m.Status.History)
 			}
 			if m.Status.State == v1alpha1.MonthCompleted && m.Status.Metrics.BooksGenerated == 0 {
 				t.Errorf("%s completed without its result", m.Name)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -258,6 +259,45 @@ func (s *sim) step(d time.Duration, campaign string) {
 		}
 	}
 	touch(s.campaign(campaign))
+	s.quiet(campaign)
+}
+
+// quietFor is how long nothing may change for the operator to count as done reacting to a step.
+const quietFor = 300 * time.Millisecond
+
+// quiet waits until the operator has settled and then changed nothing for quietFor. A step's
+// touch makes the campaign decide again (an admission due at the new time); settling alone
+// can pass before that pass has run, and a Job admitted after the next step would be created
+// at a time that step then skips past, timing it out as if it were stuck.
+func (s *sim) quiet(campaign string) {
+	deadline := time.Now().Add(60 * time.Second)
+	seen, since := "", time.Now()
+	for {
+		s.settle(campaign)
+		now := s.fingerprint(campaign)
+		if now != seen {
+			seen, since = now, time.Now()
+		} else if time.Since(since) >= quietFor {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("tick %d: the operator kept changing objects for 60s after a step", s.tick)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// fingerprint names every object of the simulation at its resourceVersion.
+func (s *sim) fingerprint(campaign string) string {
+	var b strings.Builder
+	b.WriteString(s.campaign(campaign).ResourceVersion)
+	for _, m := range s.months() {
+		b.WriteString(" " + m.Name + "@" + m.ResourceVersion)
+	}
+	for _, j := range s.jobs() {
+		b.WriteString(" " + j.Name + "@" + j.ResourceVersion)
+	}
+	return b.String()
 }
 
 func finished(j *batchv1.Job) bool {
