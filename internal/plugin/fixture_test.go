@@ -37,9 +37,12 @@ func seed(t *testing.T, ns string, mutate ...func(*v1alpha1.BackfillCampaign)) (
 	if err := env.Client.Create(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	// whole days after the campaign was created, so ages and relative times do not depend on
-	// the hour the test runs
-	now := c.CreationTimestamp.UTC().Truncate(24 * time.Hour).Add(40*24*time.Hour + 6*time.Hour)
+	// 40 days (and less than 41) after the campaign and its months were created, at 06:00-06:10
+	// UTC, whatever the hour the test runs: ages read 40d, and the attempts that count as
+	// today's are the same ones.
+	created := c.CreationTimestamp.UTC()
+	after := (6*time.Hour - created.Sub(created.Truncate(24*time.Hour)) + 24*time.Hour) % (24 * time.Hour)
+	now := created.Add(40*24*time.Hour + max(after, 10*time.Minute))
 
 	var months []*v1alpha1.BackfillMonth
 	for i, d := range plan.Months(c.Name, &c.Spec) {

@@ -57,3 +57,23 @@ func TestHeatmapBandsAndWidth(t *testing.T) {
 		t.Errorf("row 1990 = %q, want %q", lines[2], want)
 	}
 }
+
+// The key's line appears when the campaign shares its ISBNdb key or a budget holds it, and says
+// the key's totals, not the campaign's own.
+func TestStatusShowsTheSharedKey(t *testing.T) {
+	for name, tc := range map[string]struct {
+		key  *v1alpha1.KeyBudgetStatus
+		want string
+	}{
+		"no key":             {nil, ""},
+		"alone, no budget":   {&v1alpha1.KeyBudgetStatus{Used: 5, Campaigns: 1}, ""},
+		"shared, no budget":  {&v1alpha1.KeyBudgetStatus{Used: 90, Reserved: 20, Campaigns: 3}, "Key       90 ISBNdb calls used and 20 reserved (no shared limit), by 3 campaign(s) on the key\n"},
+		"held by its budget": {&v1alpha1.KeyBudgetStatus{Budget: "isbndb-premium", Limit: 15000, Used: 9120, Reserved: 400, Campaigns: 1}, "Key       9120 ISBNdb calls used and 400 reserved of 15000 today, by 1 campaign(s) on the key (BackfillBudget isbndb-premium)\n"},
+	} {
+		var out bytes.Buffer
+		keyLine(&out, tc.key)
+		if out.String() != tc.want {
+			t.Errorf("%s: %q, want %q", name, out.String(), tc.want)
+		}
+	}
+}

@@ -128,6 +128,7 @@ func Status(w io.Writer, c *v1alpha1.BackfillCampaign, months []v1alpha1.Backfil
 			fmt.Fprintf(w, "; quota exhausted, paused until %s", When(b.PausedUntil.Time, o.Now))
 		}
 		fmt.Fprintln(w)
+		keyLine(w, b.Key)
 	}
 	fmt.Fprintf(w, "Admitted  %d new months in the last 24h\n", s.AdmittedLast24h)
 	if s.NextAdmissionTime != nil {
@@ -185,4 +186,21 @@ func lastFinished(m *v1alpha1.BackfillMonth) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// keyLine shows the day of the ISBNdb key the campaign shares, when it shares one or a
+// BackfillBudget holds it: the campaign's own line above counts only its own calls.
+func keyLine(w io.Writer, k *v1alpha1.KeyBudgetStatus) {
+	if k == nil || (k.Campaigns <= 1 && k.Budget == "") {
+		return
+	}
+	limit := "(no shared limit)"
+	if k.Limit > 0 {
+		limit = fmt.Sprintf("of %d today", k.Limit)
+	}
+	fmt.Fprintf(w, "Key       %d ISBNdb calls used and %d reserved %s, by %d campaign(s) on the key", k.Used, k.Reserved, limit, k.Campaigns)
+	if k.Budget != "" {
+		fmt.Fprintf(w, " (BackfillBudget %s)", k.Budget)
+	}
+	fmt.Fprintln(w)
 }
