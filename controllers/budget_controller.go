@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -53,8 +52,7 @@ type BudgetReconciler struct {
 	// Interval spaces count-only status writes and recounts asked by campaign passes.
 	Interval time.Duration
 
-	mu      sync.Mutex
-	written map[types.NamespacedName]time.Time
+	writes statusWrites
 }
 
 // +kubebuilder:rbac:groups=alexandria.ooheynerds.com,resources=backfillbudgets/status,verbs=get;update;patch
@@ -95,7 +93,7 @@ func (r *BudgetReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 			}
 			return ctrl.Result{}, client.IgnoreNotFound(err)
 		}
-		r.record(req.NamespacedName)
+		r.writes.record(req.NamespacedName)
 		was := meta.FindStatusCondition(before.Conditions, v1alpha1.ConditionExhausted)
 		if is := meta.FindStatusCondition(status.Conditions, v1alpha1.ConditionExhausted); is != nil && is.Status == metav1.ConditionTrue &&
 			(was == nil || was.Status != metav1.ConditionTrue || was.Reason != is.Reason) {
@@ -161,29 +159,13 @@ func budgetStatus(b, gov *v1alpha1.BackfillBudget, naming []*v1alpha1.BackfillBu
 // pause is written at once; a change of counts at most once per Interval.
 func (r *BudgetReconciler) wait(key types.NamespacedName, old, cur *v1alpha1.BackfillBudgetStatus) time.Duration {
 	if old.ObservedGeneration != cur.ObservedGeneration || old.Day != cur.Day || old.Limit != cur.Limit ||
-		!equality.Semantic.DeepEqual(old.PausedUntil, cur.PausedUntil) || len(old.Conditions) != len(cur.Conditions) {
+		!equality.Semantic.DeepEqual(old.PausedUntil, cur.PausedUntil) || conditionsChanged(old.Conditions, cur.Conditions) {
 		return 0
 	}
-	for _, c := range cur.Conditions {
-		if was := meta.FindStatusCondition(old.Conditions, c.Type); was == nil || was.Status != c.Status || was.Reason != c.Reason {
-			return 0
-		}
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if since := time.Since(r.written[key]); since < r.Interval {
-		return r.Interval - since
+	if last, ok := r.writes.lastWrite(key); ok && time.Since(last) < r.Interval {
+		return r.Interval - time.Since(last)
 	}
 	return 0
-}
-
-func (r *BudgetReconciler) record(key types.NamespacedName) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.written == nil {
-		r.written = map[types.NamespacedName]time.Time{}
-	}
-	r.written[key] = time.Now()
 }
 
 // SetupWithManager watches budgets (their spec) and the recounts campaign passes ask for.

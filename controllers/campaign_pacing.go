@@ -7,6 +7,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -125,6 +126,14 @@ func (w *statusWrites) forget(campaign types.NamespacedName) {
 	delete(w.dirty, campaign)
 }
 
+// lastWrite is when this process last wrote the object's status.
+func (w *statusWrites) lastWrite(key types.NamespacedName) (time.Time, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	t, ok := w.last[key]
+	return t, ok
+}
+
 func (w *statusWrites) record(campaign types.NamespacedName) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -188,7 +197,7 @@ func estimatesOnly(old, cur *v1alpha1.BackfillCampaignStatus) bool {
 // its months are asked, and a user waits for Finished).
 func significant(old, cur *v1alpha1.BackfillCampaignStatus) bool {
 	if old.ObservedGeneration != cur.ObservedGeneration || old.CurrentPhase != cur.CurrentPhase ||
-		old.Months.Total != cur.Months.Total || len(old.Phases) != len(cur.Phases) || len(old.Conditions) != len(cur.Conditions) ||
+		old.Months.Total != cur.Months.Total || len(old.Phases) != len(cur.Phases) ||
 		len(old.Reruns) != len(cur.Reruns) {
 		return true
 	}
@@ -202,8 +211,17 @@ func significant(old, cur *v1alpha1.BackfillCampaignStatus) bool {
 			return true
 		}
 	}
-	for _, c := range cur.Conditions {
-		was := meta.FindStatusCondition(old.Conditions, c.Type)
+	return conditionsChanged(old.Conditions, cur.Conditions)
+}
+
+// conditionsChanged reports a condition added, removed, or changed in status, reason or
+// observed generation: what a reader acts on (messages alone only move counts).
+func conditionsChanged(old, cur []metav1.Condition) bool {
+	if len(old) != len(cur) {
+		return true
+	}
+	for _, c := range cur {
+		was := meta.FindStatusCondition(old, c.Type)
 		if was == nil || was.Status != c.Status || was.Reason != c.Reason || was.ObservedGeneration != c.ObservedGeneration {
 			return true
 		}

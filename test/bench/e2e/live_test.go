@@ -12,18 +12,14 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
-	"github.com/ooheynerds/backfill-operator/internal/dev/fakes"
-	"github.com/ooheynerds/backfill-operator/internal/dev/localsystem"
 )
 
 // modelLatency is how long the fake language models take to answer: most of a Job's time.
@@ -241,40 +237,12 @@ func waitFinished(b *testing.B, ns, name string, months int) {
 // liveCampaign is one Live phase of 36 months (2011–2013) against the fakes, with rates high
 // enough that only the operator's concurrency paces it.
 func liveCampaign(ns, name string, concurrency int32) *v1alpha1.BackfillCampaign {
-	u := sys.Fakes.BaseURLs()
-	keyRef := func(key string) *v1alpha1.SecretKeyRef {
-		return &v1alpha1.SecretKeyRef{Name: localsystem.APIKeysSecret, Key: key}
-	}
-	src := func(base, key string) *v1alpha1.SourceSpec {
-		s := &v1alpha1.SourceSpec{BaseURL: base, RequestsPerSecond: ptr.To[int32](100)}
-		if key != "" {
-			s.APIKeySecretRef = keyRef(key)
-		}
-		return s
-	}
-	return &v1alpha1.BackfillCampaign{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
-		Spec: v1alpha1.BackfillCampaignSpec{
-			Phases: []v1alpha1.Phase{{
-				Name: "live", Years: v1alpha1.YearRange{From: 2011, To: 2013},
-				MonthsPerDay: 1000, MaxConcurrent: concurrency,
-			}},
-			BooksPerMonth: 6,
-			Generators: v1alpha1.GeneratorSpec{
-				Gemini: &v1alpha1.ModelSpec{BaseURL: u[fakes.ProviderGemini], APIKeySecretRef: keyRef(localsystem.KeyGemini)},
-				XAI:    &v1alpha1.ModelSpec{BaseURL: u[fakes.ProviderXAI], APIKeySecretRef: keyRef(localsystem.KeyXAI)},
-			},
-			Resolver: v1alpha1.ResolverSpec{
-				ISBNdb:      src(u[fakes.SourceISBNdb], localsystem.KeyISBNdb),
-				GoogleBooks: src(u[fakes.SourceGoogleBooks], localsystem.KeyGoogleBooks),
-				OpenLibrary: src(u[fakes.SourceOpenLibrary], ""),
-				LOC:         src(u[fakes.SourceLOC], ""),
-				Wikidata:    src(u[fakes.SourceWikidata], ""),
-				Archive:     src(u[fakes.SourceArchive], ""),
-			},
-			Job: v1alpha1.JobSpec{DatabaseSecretRef: &v1alpha1.SecretKeyRef{Name: localsystem.DatabaseSecret, Key: localsystem.DatabaseSecretKey}},
-		},
-	}
+	c := sys.Campaign(ns, name, v1alpha1.Phase{
+		Name: "live", Years: v1alpha1.YearRange{From: 2011, To: 2013},
+		MonthsPerDay: 1000, MaxConcurrent: concurrency,
+	})
+	c.Spec.Retry = v1alpha1.RetryPolicy{} // the API's defaults: the benchmark measures no retries
+	return c
 }
 
 // eventReasons counts the Events of a namespace by involved kind and reason ("Kind/Reason=n").
