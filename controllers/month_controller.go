@@ -2,21 +2,19 @@ package controllers
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -34,18 +32,12 @@ import (
 	"github.com/ooheynerds/backfill-operator/internal/attemptjob"
 	"github.com/ooheynerds/backfill-operator/internal/kstatus"
 	"github.com/ooheynerds/backfill-operator/internal/metrics"
-	"github.com/ooheynerds/backfill-operator/internal/mirror"
 	"github.com/ooheynerds/backfill-operator/internal/naming"
 )
 
 // JobFactory builds the Job of an attempt.
 type JobFactory interface {
 	Job(campaign *v1alpha1.BackfillCampaign, month *v1alpha1.BackfillMonth, attempt int) (*batchv1.Job, error)
-}
-
-// Mirror writes a month's row into backfill_log; nil when the manager runs without a database.
-type Mirror interface {
-	Upsert(ctx context.Context, row mirror.Row) error
 }
 
 // MonthReconciler runs what the campaign controller admitted. It observes the current
@@ -66,6 +58,8 @@ type MonthReconciler struct {
 	Workers WorkerProbe
 
 	mirrorMarks mirrorMarks
+	// queue is the controller's work queue, for months whose queued row failed
+	queue atomic.Pointer[workqueue.TypedRateLimitingInterface[reconcile.Request]]
 }
 
 // +kubebuilder:rbac:groups=alexandria.ooheynerds.com,resources=backfillmonths,verbs=get;list;watch;create;update;patch;delete
@@ -98,7 +92,7 @@ func (r *MonthReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl
 		// Nothing to decide or write until the campaign admits it, so the campaign is not read
 		// (a copy and a conversion, most of what a new month cost the manager at fan-out);
 		// only its pending row is mirrored.
-		if r.Mirror != nil && !r.mirror(ctx, req.NamespacedName, &month) {
+		if r.Mirror != nil && !r.mirrorPending(ctx, req.NamespacedName, &month) {
 			return ctrl.Result{RequeueAfter: resultRecheck}, nil
 		}
 		return ctrl.Result{}, nil
@@ -273,154 +267,6 @@ func (r *MonthReconciler) start(ctx context.Context, m *v1alpha1.BackfillMonth, 
 	return nil, 0, nil
 }
 
-// claimMirrored marks a status about to be stored as mirrored unless the database is known to
-// be down: the row follows right after the write (mirror), and should it fail, the condition
-// turns False with the next write. So a healthy database costs no status write of its own.
-func claimMirrored(status *v1alpha1.BackfillMonthStatus, m *v1alpha1.BackfillMonth) {
-	if attempt.Unwritten(*status) {
-		return // nothing is written: the row alone follows (see mirror)
-	}
-	if c := meta.FindStatusCondition(status.Conditions, v1alpha1.ConditionMirrored); c == nil || c.Status != metav1.ConditionFalse {
-		setCondition(&status.Conditions, m.Generation, v1alpha1.ConditionMirrored, metav1.ConditionTrue, v1alpha1.ReasonMirrored, "backfill_log holds this state")
-	}
-}
-
-// mirror brings the month's backfill_log row to m, a month as stored (the response of this
-// pass's status write, or the cached month when the pass wrote nothing), and corrects Mirrored
-// if it no longer says the truth; false means look again soon.
-//
-// The row is written only after the status it describes is stored, so no row describes a
-// state the API server never held, and nothing is read around the cache to find out. A cached
-// month older than the status this process last stored (its row differs from the one marked)
-// writes nothing: the watch event of that status brings another pass.
-//
-// A month whose status was never written (planned, waiting for admission) gets its pending
-// row but no Mirrored condition: that would be a status write per month for a row that says
-// only "pending". Should the row fail, Mirrored=False is written as for any month.
-func (r *MonthReconciler) mirror(ctx context.Context, key types.NamespacedName, m *v1alpha1.BackfillMonth) bool {
-	row := mirror.RowFor(m)
-	cond := meta.FindStatusCondition(m.Status.Conditions, v1alpha1.ConditionMirrored)
-	unwritten := attempt.Unwritten(m.Status)
-	switch r.mirrorMarks.check(key, m.UID, row) {
-	case markStale:
-		return true
-	case markWritten:
-		if unwritten || (cond != nil && cond.Status == metav1.ConditionTrue) {
-			return true
-		}
-		return r.setMirrored(ctx, m, metav1.ConditionTrue, v1alpha1.ReasonMirrored, "backfill_log holds this state")
-	}
-	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := r.Mirror.Upsert(wctx, row); err != nil {
-		log.FromContext(ctx).Info("Could not mirror BackfillMonth into backfill_log; will retry", "error", err.Error())
-		if cond == nil || cond.Status != metav1.ConditionFalse || cond.Reason != v1alpha1.ReasonDatabaseUnavailable {
-			r.setMirrored(ctx, m, metav1.ConditionFalse, v1alpha1.ReasonDatabaseUnavailable, "backfill_log not updated: "+err.Error())
-		}
-		return false
-	}
-	r.mirrorMarks.written(key, m.UID, row)
-	if unwritten || (cond != nil && cond.Status == metav1.ConditionTrue) {
-		return true
-	}
-	return r.setMirrored(ctx, m, metav1.ConditionTrue, v1alpha1.ReasonMirrored, "backfill_log holds this state")
-}
-
-// setMirrored stores the Mirrored condition alone (a database outage or its end); a conflict
-// means a newer month, whose pass sets it again.
-func (r *MonthReconciler) setMirrored(ctx context.Context, m *v1alpha1.BackfillMonth, s metav1.ConditionStatus, reason, msg string) bool {
-	setCondition(&m.Status.Conditions, m.Generation, v1alpha1.ConditionMirrored, s, reason, msg)
-	if err := r.Status().Update(ctx, m); err != nil {
-		log.FromContext(ctx).V(1).Info("Could not store the Mirrored condition; the next pass will", "error", err.Error())
-		return false
-	}
-	return s == metav1.ConditionTrue
-}
-
-// mirrorMarks remembers, per month, the backfill_log row of the latest status this process
-// stored or found, and whether that row is written. Only this controller writes a month's
-// status, so a cached month whose row differs from the mark is older than what is stored. After
-// a restart nothing is marked and each month's row is written once more on its first pass:
-// the row of a status stored just before a crash is not lost.
-type mirrorMarks struct {
-	mu    sync.Mutex
-	marks map[types.NamespacedName]mirrorMark
-}
-
-type mirrorMark struct {
-	uid     types.UID
-	row     uint64 // hash of the row
-	written bool
-	// rv is the resourceVersion of the status this process stored last ("" when it found it)
-	rv string
-}
-
-type markState int
-
-const (
-	markUnwritten markState = iota // no mark, or the marked row is not written yet
-	markWritten
-	markStale
-)
-
-func rowHash(row mirror.Row) uint64 {
-	h := fnv.New64a()
-	_ = json.NewEncoder(h).Encode(row) // a Row always encodes
-	return h.Sum64()
-}
-
-// stored marks the row of a status this pass has just stored, not yet written.
-func (mm *mirrorMarks) stored(key types.NamespacedName, m *v1alpha1.BackfillMonth) {
-	mm.set(key, mirrorMark{uid: m.UID, row: rowHash(mirror.RowFor(m)), rv: m.ResourceVersion})
-}
-
-// written marks row as written.
-func (mm *mirrorMarks) written(key types.NamespacedName, uid types.UID, row mirror.Row) {
-	mm.set(key, mirrorMark{uid: uid, row: rowHash(row), written: true})
-}
-
-// set replaces the mark, keeping the stored resourceVersion of the same incarnation.
-func (mm *mirrorMarks) set(key types.NamespacedName, mark mirrorMark) {
-	mm.mu.Lock()
-	defer mm.mu.Unlock()
-	if mm.marks == nil {
-		mm.marks = map[types.NamespacedName]mirrorMark{}
-	}
-	if old, ok := mm.marks[key]; ok && mark.rv == "" && old.uid == mark.uid {
-		mark.rv = old.rv
-	}
-	mm.marks[key] = mark
-}
-
-// behind reports a cached month older than the status this process stored last.
-func (mm *mirrorMarks) behind(key types.NamespacedName, m *v1alpha1.BackfillMonth) bool {
-	mm.mu.Lock()
-	mark, ok := mm.marks[key]
-	mm.mu.Unlock()
-	return ok && mark.uid == m.UID && mark.rv != "" && !atLeast(m.ResourceVersion, mark.rv)
-}
-
-func (mm *mirrorMarks) forget(key types.NamespacedName) {
-	mm.mu.Lock()
-	defer mm.mu.Unlock()
-	delete(mm.marks, key)
-}
-
-func (mm *mirrorMarks) check(key types.NamespacedName, uid types.UID, row mirror.Row) markState {
-	mm.mu.Lock()
-	mark, ok := mm.marks[key]
-	mm.mu.Unlock()
-	switch {
-	case !ok || mark.uid != uid:
-		return markUnwritten
-	case mark.row != rowHash(row):
-		return markStale
-	case mark.written:
-		return markWritten
-	}
-	return markUnwritten
-}
-
 // startedAt is when the current attempt started, by the operator's clock.
 func startedAt(m *v1alpha1.BackfillMonth, now time.Time) time.Time {
 	if h := m.Status.History; len(h) > 0 && h[len(h)-1].Attempt == m.Status.Attempts {
@@ -467,6 +313,7 @@ func (r *MonthReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&batchv1.Job{}).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(monthOfPod), builder.WithPredicates(waitingChanged)).
 		WatchesRawSource(r.Workers.Source()).
+		WatchesRawSource(r.queueSource()).
 		WithOptions(controller.Options{MaxConcurrentReconciles: MonthWorkers}).
 		Named("backfillmonth").
 		Complete(r)

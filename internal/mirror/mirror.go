@@ -81,14 +81,14 @@ func timeOf(t *metav1.Time) *time.Time {
 	return &v
 }
 
-// upsertSQL writes one row, replacing the month's previous row.
-const upsertSQL = `
-INSERT INTO backfill_log (namespace, campaign, phase, year, month, status, books_generated,
+// columns are backfill_log's columns the mirror writes, updated_at last (set to NOW()).
+const columns = `namespace, campaign, phase, year, month, status, books_generated,
     isbns_resolved, resolution_rate, isbns_queued, gemini_calls, xai_calls, isbndb_calls,
     started_at, completed_at, error_message, retry_count, last_retry_at, prompt_variant,
-    batch_size, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::numeric, $10, $11, $12, $13, $14, $15, $16, $17,
-    $18, $19, $20, NOW())
+    batch_size, updated_at`
+
+// replaceRow makes an insert replace the month's previous row.
+const replaceRow = `
 ON CONFLICT (namespace, campaign, year, month) DO UPDATE SET
     phase = EXCLUDED.phase, status = EXCLUDED.status,
     books_generated = EXCLUDED.books_generated, isbns_resolved = EXCLUDED.isbns_resolved,
@@ -100,6 +100,11 @@ ON CONFLICT (namespace, campaign, year, month) DO UPDATE SET
     prompt_variant = EXCLUDED.prompt_variant, batch_size = EXCLUDED.batch_size,
     updated_at = NOW()`
 
+// upsertSQL writes one row, replacing the month's previous row.
+const upsertSQL = `INSERT INTO backfill_log (` + columns + `)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::numeric, $10, $11, $12, $13, $14, $15, $16, $17,
+    $18, $19, $20, NOW())` + replaceRow
+
 func (r Row) args() []any {
 	return []any{r.Namespace, r.Campaign, r.Phase, r.Year, r.Month, r.Status, r.BooksGenerated,
 		r.ISBNsResolved, r.ResolutionRate, r.ISBNsQueued, r.GeminiCalls, r.XAICalls, r.ISBNdbCalls,
@@ -107,7 +112,11 @@ func (r Row) args() []any {
 		r.BatchSize}
 }
 
+// failed names the row's month in err (nil stays nil).
 func (r Row) failed(err error) error {
+	if err == nil {
+		return nil
+	}
 	return fmt.Errorf("mirroring %s/%s %04d-%02d into backfill_log: %w", r.Namespace, r.Campaign, r.Year, r.Month, err)
 }
 

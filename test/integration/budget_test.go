@@ -248,13 +248,19 @@ func (w *keyWorld) budget() *v1alpha1.BackfillBudget {
 // eventually polls cond (the operator's status writes are spaced), failing after 30 s.
 func (w *keyWorld) eventually(what string, cond func() string) {
 	w.t.Helper()
+	eventually(w.t, 30*time.Second, what, cond)
+}
+
+// eventually polls cond until it says nothing is missing (""), failing after within.
+func eventually(t *testing.T, within time.Duration, what string, cond func() string) {
+	t.Helper()
 	var why string
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if why = cond(); why == "" {
 			return
 		}
 	}
-	w.t.Fatalf("%s: %s", what, why)
+	t.Fatalf("%s: %s", what, why)
 }
 
 func spends(calls int) func(*v1alpha1.BackfillMonth, int) outcome {

@@ -238,23 +238,23 @@ func checkReport(ctx context.Context, db *pgxpool.Pool, m *v1alpha1.BackfillMont
 // checkMirror: backfill_log holds one row per month, equal to what the month's status says.
 func checkMirror(ctx context.Context, db *pgxpool.Pool, e Expect, months []v1alpha1.BackfillMonth) []string {
 	rows, err := db.Query(ctx, `
-		SELECT year, month, status, COALESCE(books_generated, 0), COALESCE(isbns_resolved, 0),
-		       COALESCE(retry_count, 0), COALESCE(error_message, '')
+		SELECT year, month, status, phase, COALESCE(batch_size, 0), COALESCE(books_generated, 0),
+		       COALESCE(isbns_resolved, 0), COALESCE(retry_count, 0), COALESCE(error_message, '')
 		FROM backfill_log WHERE namespace = $1 AND campaign = $2`, e.Namespace, e.Campaign)
 	if err != nil {
 		return []string{fmt.Sprintf("reading backfill_log: %v", err)}
 	}
 	defer rows.Close()
 	type row struct {
-		status                string
-		books, resolved, retr int32
-		errorMessage          string
+		status, phase                    string
+		batchSize, books, resolved, retr int32
+		errorMessage                     string
 	}
 	got := map[[2]int32]row{}
 	for rows.Next() {
 		var y, m int32
 		var r row
-		if err := rows.Scan(&y, &m, &r.status, &r.books, &r.resolved, &r.retr, &r.errorMessage); err != nil {
+		if err := rows.Scan(&y, &m, &r.status, &r.phase, &r.batchSize, &r.books, &r.resolved, &r.retr, &r.errorMessage); err != nil {
 			return []string{err.Error()}
 		}
 		got[[2]int32{y, m}] = r
@@ -263,7 +263,8 @@ func checkMirror(ctx context.Context, db *pgxpool.Pool, e Expect, months []v1alp
 	for i := range months {
 		m := &months[i]
 		want := mirror.RowFor(m)
-		w := row{status: want.Status, books: want.BooksGenerated, resolved: want.ISBNsResolved, retr: want.RetryCount}
+		w := row{status: want.Status, phase: want.Phase, batchSize: want.BatchSize, books: want.BooksGenerated,
+			resolved: want.ISBNsResolved, retr: want.RetryCount}
 		if want.ErrorMessage != nil {
 			w.errorMessage = *want.ErrorMessage
 		}
