@@ -48,6 +48,7 @@ func BenchmarkFanout(b *testing.B) {
 		ns := namespace(b, "fanout")
 		from := auditMark()
 		cpu0 := managerCPU(b)
+		tx0 := databaseTransactions(b)
 		started := time.Now()
 		for _, c := range fanoutCampaigns(ns) {
 			if err := sys.Client.Create(ctx, c); err != nil {
@@ -61,6 +62,7 @@ func BenchmarkFanout(b *testing.B) {
 		if err := waitManagerIdle(2*time.Second, 2*time.Minute); err != nil {
 			b.Fatal(err)
 		}
+		tx := databaseTransactions(b) - tx0 // read idle: PostgreSQL publishes its counts within a second
 		evs, err := auditEvents(from, -1)
 		if err != nil {
 			b.Fatal(err)
@@ -79,7 +81,8 @@ func BenchmarkFanout(b *testing.B) {
 		idle, atN := count(evs, managerAgent), count(evsAtTotal, managerAgent)
 		b.Logf("raw %.1f months/s, operator %.1f months/s (%.2fs), raw %.1f months/s; operator/raw = %.3f", raw1, op, elapsed.Seconds(), raw2, op/rawMean)
 		b.Logf("manager requests at total==N: %d (%.3f/month); when idle: %s", atN.total, float64(atN.total)/months, idle)
-		b.Logf("manager CPU during the fan-out: %.2f s (%.0f µs/month)", cpu, cpu*1e6/months)
+		b.Logf("manager CPU during the fan-out: %.2f s (%.0f µs/month); PostgreSQL transactions: %.0f", cpu, cpu*1e6/months, tx)
+		b.ReportMetric(float64(tx), "db-transactions")
 		b.ReportMetric(cpu*1e6/months, "manager-cpu-µs/month")
 		b.ReportMetric(raw1, "raw1-months/s")
 		b.ReportMetric(op, "operator-months/s")
@@ -218,6 +221,17 @@ func namespace(b *testing.B, prefix string) string {
 		b.Fatal(err)
 	}
 	return name
+}
+
+// databaseTransactions is how many transactions the database has committed: the pending rows
+// of a fan-out should take few.
+func databaseTransactions(b *testing.B) float64 {
+	var n int64
+	err := sys.DB.QueryRow(context.Background(), "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()").Scan(&n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return float64(n)
 }
 
 // managerCPU is the CPU time the manager process has used, in seconds: the share of the
