@@ -3,6 +3,7 @@ package mirror
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -121,8 +122,7 @@ func (b *Batcher) flush(ctx context.Context) {
 
 func (b *Batcher) send(ctx context.Context, batch []queued) {
 	err := b.write(ctx, latestPerMonth(batch))
-	var refused *pgconn.PgError
-	if err != nil && len(batch) > 1 && errors.As(err, &refused) {
+	if len(batch) > 1 && refusedRow(err) {
 		// The database refused a row (a CHECK, say), which rolls back the statement: each row
 		// goes again on its own, so that only the rows it refuses fail.
 		for _, q := range batch {
@@ -133,6 +133,13 @@ func (b *Batcher) send(ctx context.Context, batch []queued) {
 	for _, q := range batch {
 		q.done(q.row.failed(err))
 	}
+}
+
+// refusedRow reports an error about the data of some row (SQLSTATE class 22, data exception,
+// or 23, integrity constraint violation), not about the database or the connection.
+func refusedRow(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (strings.HasPrefix(pg.Code, "22") || strings.HasPrefix(pg.Code, "23"))
 }
 
 // write upserts rows (one per month) in one statement.

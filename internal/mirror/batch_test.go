@@ -3,6 +3,7 @@ package mirror
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"sync"
@@ -306,5 +307,28 @@ func TestBatcherTellsAQueuedRowItsFailure(t *testing.T) {
 	var refused *pgconn.PgError
 	if err := <-outcomes[2]; !errors.As(err, &refused) || !strings.Contains(err.Error(), "2006-02") {
 		t.Errorf("refused row: error %v, want the database's refusal naming its month", err)
+	}
+}
+
+// Only an error about a row's data sends a batch again row by row; the database's own trouble
+// (too many connections, a cancelled statement, a lost connection) fails the batch at once.
+func TestRefusedRow(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&pgconn.PgError{Code: "23514"}, true},                            // check_violation
+		{fmt.Errorf("wrapped: %w", &pgconn.PgError{Code: "22003"}), true}, // numeric_value_out_of_range
+		{&pgconn.PgError{Code: "23505"}, true},                            // unique_violation
+		{&pgconn.PgError{Code: "53300"}, false},                           // too_many_connections
+		{&pgconn.PgError{Code: "57014"}, false},                           // query_canceled
+		{&pgconn.PgError{Code: "40001"}, false},                           // serialization_failure
+		{errors.New("failed to connect: connection refused"), false},
+		{context.DeadlineExceeded, false},
+		{nil, false},
+	} {
+		if got := refusedRow(tc.err); got != tc.want {
+			t.Errorf("refusedRow(%v) = %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }

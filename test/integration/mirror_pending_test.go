@@ -3,7 +3,6 @@ package integration
 import (
 	"context"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
@@ -15,8 +14,6 @@ import (
 	"github.com/ooheynerds/backfill-operator/api/v1alpha1"
 	"github.com/ooheynerds/backfill-operator/internal/attempt"
 	"github.com/ooheynerds/backfill-operator/internal/dev/builders"
-	"github.com/ooheynerds/backfill-operator/internal/dev/localpg"
-	"github.com/ooheynerds/backfill-operator/internal/dev/testdb"
 	"github.com/ooheynerds/backfill-operator/internal/dev/testenv"
 )
 
@@ -26,13 +23,7 @@ import (
 func TestPendingRowsOfAFanOutThroughAReplanAndAnOutage(t *testing.T) {
 	ctx := context.Background()
 	ns := env.NewNamespace(t, "pending-rows")
-	pg, err := localpg.Start(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = pg.Stop(); _ = os.RemoveAll(pg.Dir()) })
-	dbURL := pg.URL("postgres")
-	pool := testdb.Connect(t, dbURL)
+	pg, dbURL, pool := ownPostgres(t)
 	mgr, err := env.StartManager(ctx, testenv.ManagerOptions{DatabaseURL: dbURL, Jobs: jobs, WatchNamespaces: []string{ns}})
 	if err != nil {
 		t.Fatal(err)

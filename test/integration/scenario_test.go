@@ -28,19 +28,26 @@ var jobs = attemptjob.Builder{Image: "backfill-operator:test", DatabaseSecret: &
 // start is when the scenarios begin: 2024 is more than a year old, so every month is eligible.
 var start = time.Date(2026, 1, 15, 3, 0, 0, 0, time.UTC)
 
+// ownPostgres starts a PostgreSQL server of the test's own, which the test may stop and restart
+// (an outage), and returns it with the URL of its database and a pool on it.
+func ownPostgres(t *testing.T) (*localpg.Server, string, *pgxpool.Pool) {
+	t.Helper()
+	pg, err := localpg.Start(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = pg.Stop(); _ = os.RemoveAll(pg.Dir()) })
+	dbURL := pg.URL("postgres")
+	return pg, dbURL, testdb.Connect(t, dbURL)
+}
+
 // TestSeedRolloutOver300Months walks the seed's three-phase rollout over 2000–2024 with an
 // injected clock, simulating Job outcomes, with manager restarts and a database outage on the
 // way, and checks every rule a user relies on.
 func TestSeedRolloutOver300Months(t *testing.T) {
 	ctx := context.Background()
 	ns := env.NewNamespace(t, "rollout")
-	pg, err := localpg.Start(ctx, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = pg.Stop(); _ = os.RemoveAll(pg.Dir()) })
-	dbURL := pg.URL("postgres")
-	pool := testdb.Connect(t, dbURL)
+	pg, dbURL, pool := ownPostgres(t)
 
 	clock := clocktesting.NewFakeClock(start)
 	const name = "alexandria"
