@@ -17,6 +17,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -62,6 +63,12 @@ const staleAdmissionRetry = 50 * time.Millisecond
 // rate limiter and the API server's priority and fairness (429 with Retry-After, which client-go
 // retries) bound them further; 16 keeps the server's queue short for the other controllers.
 const DefaultFanoutWorkers = 16
+
+// CampaignWorkers is how many campaigns are reconciled at once (never one campaign twice): a
+// pass that fans a campaign out into thousands of months takes seconds, and the other campaigns'
+// admissions should not wait behind it. Campaigns on one ISBNdb key still decide one at a time
+// (budget.Ledger).
+const CampaignWorkers = 4
 
 // statusIntervalWindows is the shortest time between two campaign status writes that only move
 // counts, totals and estimates, in coalescing windows (5 s by default); a change of phase,
@@ -639,6 +646,7 @@ func (r *CampaignReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Mana
 		Watches(&v1alpha1.BackfillBudget{}, handler.EnqueueRequestsFromMapFunc(r.campaignsOfBudget),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		WatchesRawSource(source.Channel(r.wake, wakeEvents(r.Coalesce))).
+		WithOptions(controller.Options{MaxConcurrentReconciles: CampaignWorkers}).
 		Named("backfillcampaign").
 		Complete(r)
 }

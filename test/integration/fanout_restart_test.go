@@ -94,3 +94,56 @@ func TestFanoutKilledHalfwayFinishesWithoutDuplicates(t *testing.T) {
 	}
 	t.Logf("%d of %d months existed when the manager stopped", stoppedAt, months)
 }
+
+// TestFanoutDoesNotHoldUpOtherCampaigns: while one campaign's pass fans it out into 2,400
+// months, another campaign is planned and admits its first months; campaigns are reconciled
+// side by side (controllers.CampaignWorkers), so a long pass delays no one else's admission.
+func TestFanoutDoesNotHoldUpOtherCampaigns(t *testing.T) {
+	ctx := context.Background()
+	ns := env.NewNamespace(t, "fanout-aside")
+	const bigMonths = 2400 // 1900–2099
+	clock := clocktesting.NewFakeClock(time.Date(2026, 1, 15, 3, 0, 0, 0, time.UTC))
+	mgr, err := env.StartManager(ctx, testenv.ManagerOptions{Clock: clock, Jobs: attemptjob.Builder{Image: "backfill-operator:test"},
+		WatchNamespaces: []string{ns}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mgr.Stop()
+	monthsOf := func(campaign string) []metav1.PartialObjectMetadata {
+		var l metav1.PartialObjectMetadataList
+		l.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind("BackfillMonthList"))
+		if err := env.Client.List(ctx, &l, client.InNamespace(ns), client.MatchingLabels{v1alpha1.LabelCampaign: campaign}); err != nil {
+			t.Fatal(err)
+		}
+		return l.Items
+	}
+
+	big := builders.MakeCampaign("big", ns).Mode(v1alpha1.ModePlan).Phase("p", 1900, 2099, 20, 5).Obj()
+	if err := env.Client.Create(ctx, big); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(time.Minute); len(monthsOf("big")) == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the big campaign's fan-out did not start")
+		}
+	}
+	small := builders.MakeCampaign("small", ns).Phase("p", 2020, 2020, 12, 2).Database("db", "url").Obj()
+	if err := env.Client.Create(ctx, small); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(20 * time.Millisecond) {
+		admitted := false
+		for _, m := range monthsOf("small") {
+			admitted = admitted || m.Annotations[v1alpha1.AnnotationFirstAdmittedAt] != ""
+		}
+		if admitted {
+			if n := len(monthsOf("big")); n >= bigMonths {
+				t.Fatalf("the small campaign admitted its first month only once the big campaign's %d months existed", n)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the small campaign admitted nothing")
+		}
+	}
+}
