@@ -9,7 +9,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -87,13 +86,9 @@ func (r *BudgetReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 		}
 		before := b.Status.DeepCopy()
 		b.Status = status
-		if err := r.Status().Update(ctx, &b); err != nil {
-			if apierrors.IsConflict(err) {
-				return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, nil
-			}
-			return ctrl.Result{}, client.IgnoreNotFound(err)
+		if stored, res, err := r.writes.store(ctx, r.Client, req.NamespacedName, &b); !stored {
+			return res, err
 		}
-		r.writes.record(req.NamespacedName)
 		was := meta.FindStatusCondition(before.Conditions, v1alpha1.ConditionExhausted)
 		if is := meta.FindStatusCondition(status.Conditions, v1alpha1.ConditionExhausted); is != nil && is.Status == metav1.ConditionTrue &&
 			(was == nil || was.Status != metav1.ConditionTrue || was.Reason != is.Reason) {

@@ -215,15 +215,11 @@ func (r *CampaignReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 		if later = r.written.wait(req.NamespacedName, &c.Status, &status, r.statusInterval()); later == 0 {
 			before := c.DeepCopy()
 			c.Status = status
-			if err := r.Status().Update(ctx, &c); err != nil {
-				if apierrors.IsConflict(err) {
-					// our own status writes do not trigger passes (see SetupWithManager), so
-					// the pass that lost must be retried rather than wait for that event
-					return ctrl.Result{RequeueAfter: 100 * time.Millisecond}, nil
-				}
-				return ctrl.Result{}, client.IgnoreNotFound(err)
+			// our own status writes do not trigger passes (see SetupWithManager): a pass that
+			// loses a conflict is retried soon
+			if stored, res, err := r.written.store(ctx, r.Client, req.NamespacedName, &c); !stored {
+				return res, err
 			}
-			r.written.record(req.NamespacedName)
 			// after the write: a pass that lost a conflict announces nothing twice. Admitting
 			// months is routine, not a transition: it has no Event (an Event is a write, and
 			// one per admission would be one per month); the months record their admission

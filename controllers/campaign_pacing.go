@@ -6,10 +6,12 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -132,6 +134,23 @@ func (w *statusWrites) lastWrite(key types.NamespacedName) (time.Time, bool) {
 	defer w.mu.Unlock()
 	t, ok := w.last[key]
 	return t, ok
+}
+
+// conflictRetry is how soon a pass whose status write lost a conflict runs again: these
+// controllers' own status writes do not trigger passes, so it must not wait for that event.
+const conflictRetry = 100 * time.Millisecond
+
+// store writes obj's status and records the write. stored is false when nothing was written:
+// res retries the pass soon after a conflict, err is any other failure (not-found dropped).
+func (w *statusWrites) store(ctx context.Context, c client.StatusClient, key types.NamespacedName, obj client.Object) (stored bool, res ctrl.Result, err error) {
+	if err := c.Status().Update(ctx, obj); err != nil {
+		if apierrors.IsConflict(err) {
+			return false, ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
+		return false, ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	w.record(key)
+	return true, ctrl.Result{}, nil
 }
 
 func (w *statusWrites) record(campaign types.NamespacedName) {

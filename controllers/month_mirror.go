@@ -55,9 +55,14 @@ func claimMirrored(status *v1alpha1.BackfillMonthStatus, m *v1alpha1.BackfillMon
 // only "pending". Should the row fail, Mirrored=False is written as for any month.
 func (r *MonthReconciler) mirror(ctx context.Context, key types.NamespacedName, m *v1alpha1.BackfillMonth) bool {
 	row := mirror.RowFor(m)
+	return r.writeRow(ctx, key, m, row, rowHash(row))
+}
+
+// writeRow is mirror with m's row and its hash at hand.
+func (r *MonthReconciler) writeRow(ctx context.Context, key types.NamespacedName, m *v1alpha1.BackfillMonth, row mirror.Row, hash uint64) bool {
 	cond := meta.FindStatusCondition(m.Status.Conditions, v1alpha1.ConditionMirrored)
 	unwritten := attempt.Unwritten(m.Status)
-	switch r.mirrorMarks.check(key, m, rowHash(row)) {
+	switch r.mirrorMarks.check(key, m, hash) {
 	case markStale:
 		return true
 	case markWritten:
@@ -75,7 +80,7 @@ func (r *MonthReconciler) mirror(ctx context.Context, key types.NamespacedName, 
 		}
 		return false
 	}
-	r.mirrorMarks.written(key, m.UID, row)
+	r.mirrorMarks.written(key, m.UID, hash)
 	if unwritten || (cond != nil && cond.Status == metav1.ConditionTrue) {
 		return true
 	}
@@ -105,7 +110,7 @@ func (r *MonthReconciler) mirrorPending(ctx context.Context, key types.Namespace
 		})
 		return true
 	}
-	return r.mirror(ctx, key, m)
+	return r.writeRow(ctx, key, m, row, hash)
 }
 
 // queueSource hands the controller's work queue to the queued rows' outcomes.
@@ -174,9 +179,9 @@ func (mm *mirrorMarks) stored(key types.NamespacedName, m *v1alpha1.BackfillMont
 	mm.set(key, mirrorMark{uid: m.UID, row: rowHash(mirror.RowFor(m)), rv: m.ResourceVersion})
 }
 
-// written marks row as written.
-func (mm *mirrorMarks) written(key types.NamespacedName, uid types.UID, row mirror.Row) {
-	mm.set(key, mirrorMark{uid: uid, row: rowHash(row), written: true})
+// written marks the row of hash row as written.
+func (mm *mirrorMarks) written(key types.NamespacedName, uid types.UID, row uint64) {
+	mm.set(key, mirrorMark{uid: uid, row: row, written: true})
 }
 
 // set replaces the mark, keeping the stored resourceVersion of the same incarnation.

@@ -36,15 +36,15 @@ func TestMirrorMarks(t *testing.T) {
 		}
 	}
 	check("never marked", pending, markUnwritten)
-	mm.written(key, pending.UID, mirror.RowFor(pending))
+	mm.written(key, pending.UID, rowHash(mirror.RowFor(pending)))
 	check("written", pending, markWritten)
 	check("re-planned into another phase", replanned, markUnwritten)
-	mm.written(key, replanned.UID, mirror.RowFor(replanned))
+	mm.written(key, replanned.UID, rowHash(mirror.RowFor(replanned)))
 
 	mm.stored(key, processing)
 	check("stored, row not yet written", processing, markUnwritten)
 	check("cached month older than the stored status", replanned, markStale)
-	mm.written(key, processing.UID, mirror.RowFor(processing))
+	mm.written(key, processing.UID, rowHash(mirror.RowFor(processing)))
 	check("stored and written", processing, markWritten)
 	check("still stale after the write", replanned, markStale)
 
@@ -76,7 +76,7 @@ func TestMirrorMarksClaimPendingRows(t *testing.T) {
 	if got := mm.check(key, m, row); got != markUnwritten {
 		t.Errorf("a failed queued row checks %d, want unwritten", got)
 	}
-	mm.written(key, m.UID, mirror.RowFor(m))
+	mm.written(key, m.UID, rowHash(mirror.RowFor(m)))
 	expect("written", mm.claim(key, m, row), claimWrite)
 
 	replanned := m.DeepCopy()
@@ -90,6 +90,18 @@ func TestMirrorMarksClaimPendingRows(t *testing.T) {
 	}
 	if !mm.settle(key, m.UID, newRow, nil) || mm.check(key, replanned, newRow) != markWritten {
 		t.Error("the queued row's success was not recorded as written")
+	}
+	// the month deleted and created again under its name while the old one's row was queued
+	recreated := replanned.DeepCopy()
+	recreated.UID = "uid-2"
+	if got := mm.claim(key, recreated, newRow); got != claimQueue {
+		t.Errorf("another incarnation: claim %d, want queue", got)
+	}
+	if mm.settle(key, m.UID, newRow, errors.New("connection refused")) {
+		t.Error("the old incarnation's outcome was recorded against the new one")
+	}
+	if got := mm.claim(key, recreated, newRow); got != claimOnItsWay {
+		t.Errorf("the new incarnation's row: claim %d, want still on its way", got)
 	}
 }
 
@@ -106,7 +118,7 @@ func TestMirrorMarksTellACacheBehindTheLastWrite(t *testing.T) {
 	stored := m.DeepCopy()
 	stored.ResourceVersion = "12"
 	mm.stored(key, stored)
-	mm.written(key, stored.UID, mirror.RowFor(stored)) // the row written keeps the version
+	mm.written(key, stored.UID, rowHash(mirror.RowFor(stored))) // the row written keeps the version
 	if !mm.behind(key, m) {
 		t.Error("a cached month at 10 is not behind a write at 12")
 	}

@@ -26,6 +26,8 @@ type gatedDB struct {
 	db         Execer
 	release    chan struct{}
 	statements atomic.Int32
+	// beforeRelease, when set, runs once every row is queued, before the first statement goes
+	beforeRelease func()
 }
 
 func (g *gatedDB) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
@@ -57,6 +59,9 @@ func upsertBehind(t *testing.T, b *Batcher, gate *gatedDB, first Row, others ...
 		for b.waiting() != i+1 { // queued in this order
 			runtime.Gosched()
 		}
+	}
+	if gate.beforeRelease != nil {
+		gate.beforeRelease()
 	}
 	close(gate.release)
 	wg.Wait()
@@ -184,23 +189,9 @@ func TestBatcherKeepsTheLastRowOfAMonthQueuedTwice(t *testing.T) {
 
 func TestBatcherFailsEveryRowWhenTheDatabaseIsGone(t *testing.T) {
 	pool := testdb.Pool(t)
-	gate := &gatedDB{db: pool, release: make(chan struct{})}
-	b := &Batcher{DB: gate}
-	errs := make(chan error, 3)
-	go func() { errs <- b.Upsert(context.Background(), pendingRow(2003, 1)) }()
-	for gate.statements.Load() == 0 {
-		runtime.Gosched()
-	}
-	for m := int32(2); m <= 3; m++ {
-		go func() { errs <- b.Upsert(context.Background(), pendingRow(2003, m)) }()
-	}
-	for b.waiting() != 2 {
-		runtime.Gosched()
-	}
-	pool.Close()
-	close(gate.release)
-	for range 3 {
-		if err := <-errs; err == nil || !strings.Contains(err.Error(), "2003-0") {
+	gate := &gatedDB{db: pool, release: make(chan struct{}), beforeRelease: pool.Close}
+	for _, err := range upsertBehind(t, &Batcher{DB: gate}, gate, pendingRow(2003, 1), pendingRow(2003, 2), pendingRow(2003, 3)) {
+		if err == nil || !strings.Contains(err.Error(), "2003-0") {
 			t.Errorf("error %v, want one naming its month", err)
 		}
 	}
